@@ -18,7 +18,7 @@ struct kata_ctl_command {
 };
 
 static const struct kata_ctl_command commands[] = {
-        {"check", cmd_check, "check whether this host can run sandboxes, and for newer releases"},
+    {"check", cmd_check, "check whether this host can run sandboxes, and for newer releases"},
 };
 
 static void usage(FILE *out)

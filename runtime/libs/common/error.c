@@ -66,5 +66,6 @@ void kata_error_clear(kata_error *err)
 
 void kata_error_print(const kata_error *err, const char *prog, FILE *stream)
 {
-        fprintf(stream, "%s: error: %s\n", prog ? prog : "kata", err && err->msg[0] ? err->msg : "unknown error");
+        fprintf(stream, "%s: error: %s\n", prog ? prog : "kata",
+                err && err->msg[0] ? err->msg : "unknown error");
 }

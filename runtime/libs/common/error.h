@@ -13,15 +13,21 @@ typedef struct kata_error {
         char msg[KATA_ERROR_MSG_MAX];
 } kata_error;
 
-#define KATA_ERROR_INIT {0, {0}}
+#define KATA_ERROR_INIT                                                                            \
+        {                                                                                          \
+                0,                                                                                 \
+                {                                                                                  \
+                        0                                                                          \
+                }                                                                                  \
+        }
 
 /* Sets err (when not NULL) to code and the formatted message. Returns -code. */
 int kata_error_set(kata_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like kata_error_set, and appends ": <strerror(code)>". Returns -code. */
 int kata_error_errno(kata_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends "<context>: " to the message already in err. Returns -err->code
  * (or -EIO when err carries no code). */

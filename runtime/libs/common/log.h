@@ -16,7 +16,8 @@ int kata_log_level_parse(const char *name, enum kata_log_level *level);
 /* Redirect log output (default stderr). The stream is not closed by the logger. */
 void kata_log_set_stream(FILE *stream);
 
-void kata_log(enum kata_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kata_log(enum kata_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define kata_log_error(...) kata_log(KATA_LOG_ERROR, __VA_ARGS__)
 #define kata_log_warn(...)  kata_log(KATA_LOG_WARN, __VA_ARGS__)

@@ -86,8 +86,8 @@ char *kata_path_join(const char *root, const char *path)
         return r;
 }
 
-int kata_read_file_at(const char *root, const char *path, size_t max_size, char **out,
-                      size_t *len, kata_error *err)
+int kata_read_file_at(const char *root, const char *path, size_t max_size, char **out, size_t *len,
+                      kata_error *err)
 {
         char *full = kata_path_join(root, path);
         if (!full)

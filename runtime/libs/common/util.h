@@ -19,8 +19,8 @@ int kata_read_file(const char *path, size_t max_size, char **out, size_t *len, k
 
 /* Same, for path resolved under root ("/" or NULL: the real host). Used so that
  * checks and cgroup code can run against fixture trees. */
-int kata_read_file_at(const char *root, const char *path, size_t max_size, char **out,
-                      size_t *len, kata_error *err);
+int kata_read_file_at(const char *root, const char *path, size_t max_size, char **out, size_t *len,
+                      kata_error *err);
 
 /* Reads a file and strips trailing whitespace; for one-value sysfs/cgroup files. */
 int kata_read_line_at(const char *root, const char *path, char **out, kata_error *err);

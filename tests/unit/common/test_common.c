@@ -83,10 +83,10 @@ static void test_path_join_and_files(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_error_prefix_chain),
-                cmocka_unit_test(test_parse_numbers),
-                cmocka_unit_test(test_id_validation),
-                cmocka_unit_test(test_path_join_and_files),
+            cmocka_unit_test(test_error_prefix_chain),
+            cmocka_unit_test(test_parse_numbers),
+            cmocka_unit_test(test_id_validation),
+            cmocka_unit_test(test_path_join_and_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
