@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "common/error.h"
+#include "semver.h"
 
 #define KATA_RELEASE_DEFAULT_URL                                                                   \
         "https://api.github.com/repos/kata-containers/kata-containers/releases"
@@ -26,6 +27,7 @@ struct kata_release {
         char *date;    /* published_at (created_at when missing) */
         char *url;     /* html_url */
         bool prerelease;
+        struct kata_semver semver; /* parsed version, for ordering */
 };
 
 struct kata_release_list {
@@ -51,10 +53,30 @@ struct kata_release_check_result {
 
 /* Fetches every page (Link: rel="next"), skips drafts and non-semver tags, and
  * pre-releases unless opts->include_prereleases. On failure err names what failed
- * (DNS, connect, TLS, timeout, HTTP status, rate limit with its reset time, bad JSON). */
-int kata_release_list_fetch(const struct kata_release_options *opts,
-                            struct kata_release_list *out, kata_error *err);
+ * (DNS, connect, TLS, timeout, HTTP status, rate limit with its reset time, bad JSON).
+ * err->code tells the kind: EHOSTUNREACH (DNS), ECONNREFUSED (connect), EPROTO (TLS),
+ * ETIMEDOUT, EAGAIN (rate limited: 403/429 with X-RateLimit-Remaining: 0, or 429),
+ * EREMOTEIO (other HTTP status), EBADMSG (bad JSON or wrong field types), EFBIG (a page
+ * over 16 MiB), ELOOP (more than KATA_RELEASE_MAX_PAGES pages), EIO (anything else).
+ * Requests use libcurl's defaults for proxies (http_proxy, https_proxy, no_proxy...). */
+int kata_release_list_fetch(const struct kata_release_options *opts, struct kata_release_list *out,
+                            kata_error *err);
 void kata_release_list_free(struct kata_release_list *list);
+
+/* Upper bound on followed Link: rel="next" pages, so a server cannot keep us forever. */
+#define KATA_RELEASE_MAX_PAGES 100
+
+/* Parses one page of the releases API (a JSON array of release objects) and appends the
+ * releases kept to list, then re-sorts it newest first. list starts zeroed. Type errors
+ * name the element and field; syntax errors give the byte offset. Exposed for the
+ * fuzzer and unit tests; kata_release_list_fetch calls it per page. */
+int kata_release_list_parse(const char *json, size_t len, bool include_prereleases,
+                            struct kata_release_list *list, kata_error *err);
+
+/* The running version compared against: opts->current_version, else the environment
+ * variable KATA_CHECK_CURRENT_VERSION when set and not empty (tests use it), else the
+ * project's KATA_VERSION. */
+const char *kata_release_running_version(const struct kata_release_options *opts);
 
 /* Fetches and compares with the running version. */
 int kata_release_check(const struct kata_release_options *opts,
