@@ -116,6 +116,9 @@ int kata_release_list_parse(const char *json, size_t len, bool include_prereleas
         tok = json_tokener_new();
         if (tok == NULL)
                 return kata_error_set(err, ENOMEM, "out of memory");
+        /* Strict: the API sends plain JSON, so json-c's leniencies (trailing commas,
+         * single quotes) would only hide a broken mirror. */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         root = json_tokener_parse_ex(tok, json, (int)len);
         jerr = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
@@ -127,13 +130,6 @@ int kata_release_list_parse(const char *json, size_t len, bool include_prereleas
                         ret = kata_error_set(err, EBADMSG, "bad JSON at byte %zu: %s", end,
                                              json_tokener_error_desc(jerr));
                 goto out;
-        }
-        for (size_t i = end; i < len; i++) {
-                if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n') {
-                        ret = kata_error_set(err, EBADMSG,
-                                             "bad JSON at byte %zu: text after the document", i);
-                        goto out;
-                }
         }
         if (!json_object_is_type(root, json_type_array)) {
                 ret =
