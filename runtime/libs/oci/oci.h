@@ -110,6 +110,12 @@ int kata_oci_spec_load_bundle(const char *bundle_dir, kata_oci_spec **out, kata_
 
 void kata_oci_spec_free(kata_oci_spec *spec);
 
+/* Parses a lone process object (ExecProcess carries one): fills *out, which the caller
+ * zeroes first; on failure what was filled is released. Errors name "process.<field>". */
+int kata_oci_process_from_json(struct json_object *obj, kata_oci_process *out, kata_error *err);
+/* Releases what a process holds (not p itself) and zeroes it. */
+void kata_oci_process_clear(kata_oci_process *p);
+
 /* True when the spec asks for a namespace of this type (created or joined); *path gets
  * the path to join or NULL. */
 bool kata_oci_spec_has_namespace(const kata_oci_spec *spec, enum kata_oci_ns_type type,

@@ -10,6 +10,16 @@
 #include "common/util.h"
 #include "oci/json_field.h"
 
+void kata_oci_process_clear(kata_oci_process *p)
+{
+        free(p->additional_gids);
+        oci_free_string_array(p->args);
+        oci_free_string_array(p->env);
+        free(p->cwd);
+        free(p->rlimits);
+        memset(p, 0, sizeof(*p));
+}
+
 void kata_oci_spec_free(kata_oci_spec *spec)
 {
         if (!spec)
@@ -17,12 +27,7 @@ void kata_oci_spec_free(kata_oci_spec *spec)
         free(spec->oci_version);
         free(spec->root_path);
         free(spec->hostname);
-        kata_oci_process *p = &spec->process;
-        free(p->additional_gids);
-        oci_free_string_array(p->args);
-        oci_free_string_array(p->env);
-        free(p->cwd);
-        free(p->rlimits);
+        kata_oci_process_clear(&spec->process);
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 free(spec->mounts[i].destination);
                 free(spec->mounts[i].type);

@@ -304,6 +304,16 @@ static int parse_spec(struct json_object *root, kata_oci_spec *spec, kata_error 
         return 0;
 }
 
+int kata_oci_process_from_json(struct json_object *obj, kata_oci_process *out, kata_error *err)
+{
+        if (obj && !json_object_is_type(obj, json_type_object))
+                return kata_error_set(err, EINVAL, "process: expected object");
+        int r = parse_process(obj, out, err);
+        if (r < 0)
+                kata_oci_process_clear(out);
+        return r;
+}
+
 int kata_oci_spec_from_json(struct json_object *root, kata_oci_spec **out, kata_error *err)
 {
         kata_oci_spec *spec = calloc(1, sizeof(*spec));

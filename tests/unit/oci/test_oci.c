@@ -13,6 +13,8 @@
 #include "common/util.h"
 #include "oci/oci.h"
 
+#include <json-c/json.h>
+
 static int parse(const char *json, kata_oci_spec **spec, kata_error *err)
 {
         return kata_oci_spec_parse(json, strlen(json), spec, err);
@@ -181,6 +183,28 @@ static void test_mount_options(void **state)
         free(data);
 }
 
+static void test_lone_process(void **state)
+{
+        kata_error err = KATA_ERROR_INIT;
+        struct json_object *obj =
+            json_tokener_parse("{\"Args\":[\"ls\",\"-l\"],\"Cwd\":\"/tmp\",\"User\":{\"UID\":5}}");
+        assert_non_null(obj);
+        kata_oci_process p = {0};
+        assert_int_equal(kata_oci_process_from_json(obj, &p, &err), 0);
+        assert_int_equal(p.n_args, 2);
+        assert_string_equal(p.args[1], "-l");
+        assert_string_equal(p.cwd, "/tmp");
+        assert_int_equal(p.uid, 5);
+        kata_oci_process_clear(&p);
+        assert_null(p.args);
+        json_object_put(obj);
+        obj = json_tokener_parse("{\"Args\":[\"ls\"],\"Cwd\":7}");
+        assert_int_equal(kata_oci_process_from_json(obj, &p, &err), -EINVAL);
+        assert_string_equal(err.msg, "process.cwd: expected string");
+        assert_null(p.args);
+        json_object_put(obj);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -188,6 +212,7 @@ int main(void)
             cmocka_unit_test(test_minimal_and_resources),
             cmocka_unit_test(test_wrong_types_name_the_field),
             cmocka_unit_test(test_mount_options),
+            cmocka_unit_test(test_lone_process),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
