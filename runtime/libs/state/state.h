@@ -6,7 +6,7 @@
  * readers never see a partial file and need no lock: kata_state_load and kata_state_list
  * are cheap and never block. Writers take flock locks: the sandbox directory for a
  * sandbox's state.json, then (in that order, never the other) the containers/ directory
- * for the index. Use kata_state_update (or kata_state_lock + load + save) for any
+ * for the index. Use kata_state_update (or kata_state_lock_acquire + load + save) for any
  * read-modify-write.
  *
  * Failing functions return a negative errno and fill err with a message naming the sandbox,
@@ -146,9 +146,9 @@ typedef struct kata_state_lock {
 
 /* Waits for the sandbox's lock (at most timeout_ms; negative: no limit). -ENOENT when the
  * sandbox does not exist or was removed while waiting, -ETIMEDOUT. */
-int kata_state_lock(const char *root, const char *sid, int timeout_ms, kata_state_lock *lock,
-                    kata_error *err);
-void kata_state_unlock(kata_state_lock *lock);
+int kata_state_lock_acquire(const char *root, const char *sid, int timeout_ms,
+                            kata_state_lock *lock, kata_error *err);
+void kata_state_lock_release(kata_state_lock *lock);
 
 /* Writes st to <root>/<st->id>/state.json atomically. The caller must hold the sandbox's
  * lock. Does not touch the index: use the container functions below for that. */

@@ -11,10 +11,11 @@
  *   fd://N               an already listening socket inherited as file descriptor N
  *   fd://                the first socket passed systemd-style (LISTEN_PID, LISTEN_FDS, fd 3)
  *
- * Every fd returned is O_CLOEXEC and in blocking mode; every wait is bounded by the
- * caller's timeout (milliseconds; a negative timeout means "wait as long as it takes" and
- * is meant only for servers waiting for their next client). EINTR is retried. Failing
- * functions return a negative errno and fill err; the messages name the address. */
+ * Every fd returned is O_CLOEXEC. Connected fds are in blocking mode; listening fds are
+ * non-blocking (accept through kata_transport_accept or an epoll loop). Every wait is bounded by
+ * the caller's timeout (milliseconds; a negative timeout means "wait as long as it takes" and is
+ * meant only for servers waiting for their next client). EINTR is retried. Failing functions return
+ * a negative errno and fill err; the messages name the address. */
 #ifndef KATA_TRANSPORT_H
 #define KATA_TRANSPORT_H
 
