@@ -1,0 +1,259 @@
+/* Validates OTLP protobuf bytes against the schema without unpacking: the forwarder's
+ * pass-through path checks every frame this way and forwards the bytes unchanged. */
+#include <errno.h>
+
+#include "tracing/otlp.h"
+
+enum msg {
+        M_REQUEST,
+        M_RESOURCE_SPANS,
+        M_RESOURCE,
+        M_KEY_VALUE,
+        M_ANY_VALUE,
+        M_ARRAY_VALUE,
+        M_KV_LIST,
+        M_SCOPE,
+        M_SCOPE_SPANS,
+        M_SPAN,
+        M_EVENT,
+        M_LINK,
+        M_STATUS,
+        M_COUNT,
+        M_NONE = 0xff,
+};
+
+static const char *const msg_names[M_COUNT] = {
+    "ExportTraceServiceRequest",
+    "ResourceSpans",
+    "Resource",
+    "KeyValue",
+    "AnyValue",
+    "ArrayValue",
+    "KeyValueList",
+    "InstrumentationScope",
+    "ScopeSpans",
+    "Span",
+    "Span.Event",
+    "Span.Link",
+    "Status",
+};
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5, WT_ANY = 0xff };
+/* Byte lengths a LEN field must have: ids. */
+enum { LEN_ANY = 0, LEN_16, LEN_8, LEN_0_OR_8 };
+
+struct field_rule {
+        uint8_t wire;   /* WT_ANY for a field number the schema does not know */
+        uint8_t nested; /* message to check inside a LEN field, or M_NONE */
+        uint8_t len;
+};
+
+#define MAX_FIELD 16
+#define UNKNOWN                                                                                    \
+        {                                                                                          \
+                WT_ANY, M_NONE, LEN_ANY                                                            \
+        }
+#define BYTES                                                                                      \
+        {                                                                                          \
+                WT_LEN, M_NONE, LEN_ANY                                                            \
+        }
+#define VARINT                                                                                     \
+        {                                                                                          \
+                WT_VARINT, M_NONE, LEN_ANY                                                         \
+        }
+#define MSG(m)                                                                                     \
+        {                                                                                          \
+                WT_LEN, m, LEN_ANY                                                                 \
+        }
+
+/* Field numbers from OpenTelemetry's opentelemetry-proto (see proto/otlp_*.proto). */
+static const struct field_rule rules[M_COUNT][MAX_FIELD + 1] = {
+    [M_REQUEST] = {UNKNOWN, MSG(M_RESOURCE_SPANS), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                   UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                   UNKNOWN},
+    [M_RESOURCE_SPANS] = {UNKNOWN, MSG(M_RESOURCE), MSG(M_SCOPE_SPANS), BYTES, UNKNOWN, UNKNOWN,
+                          UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                          UNKNOWN, UNKNOWN, UNKNOWN},
+    [M_RESOURCE] = {UNKNOWN, MSG(M_KEY_VALUE), VARINT, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                    UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                    UNKNOWN},
+    [M_KEY_VALUE] = {UNKNOWN, BYTES, MSG(M_ANY_VALUE), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                     UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                     UNKNOWN},
+    [M_ANY_VALUE] = {UNKNOWN,
+                     BYTES,
+                     VARINT,
+                     VARINT,
+                     {WT_I64, M_NONE, LEN_ANY},
+                     MSG(M_ARRAY_VALUE),
+                     MSG(M_KV_LIST),
+                     BYTES,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN,
+                     UNKNOWN},
+    [M_ARRAY_VALUE] = {UNKNOWN, MSG(M_ANY_VALUE), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                       UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                       UNKNOWN, UNKNOWN},
+    [M_KV_LIST] = {UNKNOWN, MSG(M_KEY_VALUE), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                   UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN},
+    [M_SCOPE] = {UNKNOWN, BYTES, BYTES, MSG(M_KEY_VALUE), VARINT, UNKNOWN, UNKNOWN, UNKNOWN,
+                 UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN},
+    [M_SCOPE_SPANS] = {UNKNOWN, MSG(M_SCOPE), MSG(M_SPAN), BYTES, UNKNOWN, UNKNOWN, UNKNOWN,
+                       UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                       UNKNOWN, UNKNOWN},
+    [M_SPAN] = {UNKNOWN,
+                {WT_LEN, M_NONE, LEN_16},     /* 1 trace_id */
+                {WT_LEN, M_NONE, LEN_8},      /* 2 span_id */
+                BYTES,                        /* 3 trace_state */
+                {WT_LEN, M_NONE, LEN_0_OR_8}, /* 4 parent_span_id */
+                BYTES,                        /* 5 name */
+                VARINT,                       /* 6 kind */
+                {WT_I64, M_NONE, LEN_ANY},    /* 7 start_time_unix_nano */
+                {WT_I64, M_NONE, LEN_ANY},    /* 8 end_time_unix_nano */
+                MSG(M_KEY_VALUE),             /* 9 attributes */
+                VARINT,                       /* 10 dropped_attributes_count */
+                MSG(M_EVENT),                 /* 11 events */
+                VARINT,                       /* 12 dropped_events_count */
+                MSG(M_LINK),                  /* 13 links */
+                VARINT,                       /* 14 dropped_links_count */
+                MSG(M_STATUS),                /* 15 status */
+                {WT_I32, M_NONE, LEN_ANY}},   /* 16 flags */
+    [M_EVENT] = {UNKNOWN,
+                 {WT_I64, M_NONE, LEN_ANY},
+                 BYTES,
+                 MSG(M_KEY_VALUE),
+                 VARINT,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN,
+                 UNKNOWN},
+    [M_LINK] = {UNKNOWN,
+                BYTES,
+                BYTES,
+                BYTES,
+                MSG(M_KEY_VALUE),
+                VARINT,
+                {WT_I32, M_NONE, LEN_ANY},
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN,
+                UNKNOWN},
+    [M_STATUS] = {UNKNOWN, UNKNOWN, BYTES, VARINT, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                  UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN},
+};
+
+/* AnyValue nests through ArrayValue/KeyValueList; bound the recursion. */
+#define MAX_DEPTH 32
+
+struct walker {
+        const uint8_t *base;
+        int64_t spans;
+        kata_error *err;
+};
+
+static inline int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+        uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+                if (*p >= end)
+                        return -1;
+                uint8_t b = *(*p)++;
+                v |= (uint64_t)(b & 0x7f) << shift;
+                if (!(b & 0x80)) {
+                        *out = v;
+                        return 0;
+                }
+        }
+        return -1;
+}
+
+static int bad(struct walker *w, const uint8_t *at, enum msg m, const char *what, uint64_t field)
+{
+        return kata_error_set(
+            w->err, EBADMSG, "invalid OTLP protobuf at byte %zu: %s field %llu: %s",
+            (size_t)(at - w->base), msg_names[m], (unsigned long long)field, what);
+}
+
+static int check_message(struct walker *w, enum msg m, const uint8_t *p, const uint8_t *end,
+                         int depth)
+{
+        if (depth > MAX_DEPTH)
+                return bad(w, p, m, "nested too deeply", 0);
+        while (p < end) {
+                const uint8_t *field_start = p;
+                uint64_t key;
+                if (read_varint(&p, end, &key) < 0)
+                        return bad(w, field_start, m, "truncated tag", 0);
+                uint64_t field = key >> 3;
+                unsigned wire = (unsigned)(key & 7);
+                if (field == 0 || field > 0x1fffffff)
+                        return bad(w, field_start, m, "invalid field number", field);
+                static const struct field_rule unknown = UNKNOWN;
+                const struct field_rule *rule = field <= MAX_FIELD ? &rules[m][field] : &unknown;
+                if (rule->wire != WT_ANY && rule->wire != wire)
+                        return bad(w, field_start, m, "unexpected wire type", field);
+                uint64_t v;
+                switch (wire) {
+                case WT_VARINT:
+                        if (read_varint(&p, end, &v) < 0)
+                                return bad(w, field_start, m, "truncated varint", field);
+                        break;
+                case WT_I64:
+                        if (end - p < 8)
+                                return bad(w, field_start, m, "truncated fixed64", field);
+                        p += 8;
+                        break;
+                case WT_I32:
+                        if (end - p < 4)
+                                return bad(w, field_start, m, "truncated fixed32", field);
+                        p += 4;
+                        break;
+                case WT_LEN:
+                        if (read_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
+                                return bad(w, field_start, m, "length past the end", field);
+                        if ((rule->len == LEN_16 && v != 16) || (rule->len == LEN_8 && v != 8) ||
+                            (rule->len == LEN_0_OR_8 && v != 0 && v != 8))
+                                return bad(w, field_start, m, "id of the wrong size", field);
+                        if (rule->nested != M_NONE) {
+                                if (m == M_SCOPE_SPANS && field == 2)
+                                        w->spans++;
+                                int rc =
+                                    check_message(w, (enum msg)rule->nested, p, p + v, depth + 1);
+                                if (rc < 0)
+                                        return rc;
+                        }
+                        p += v;
+                        break;
+                default:
+                        return bad(w, field_start, m, "group or invalid wire type", field);
+                }
+        }
+        return 0;
+}
+
+int64_t kata_otlp_wire_check(const uint8_t *buf, size_t len, kata_error *err)
+{
+        struct walker w = {.base = buf, .spans = 0, .err = err};
+        int rc = check_message(&w, M_REQUEST, buf, buf + len, 0);
+        return rc < 0 ? rc : w.spans;
+}
