@@ -58,6 +58,11 @@ void kata_check_secure_tdx(struct kata_check_ctx *ctx, struct kata_check_result 
                 kata_check_set(res, KATA_CHECK_SKIP, "", "TDX is Intel only");
                 return;
         }
+        if (ctx->info->flavour != KATA_KVM_FLAVOUR_INTEL) {
+                kata_check_set(res, KATA_CHECK_SKIP, "", "KVM here is %s, not kvm_intel",
+                               kata_kvm_flavour_name(ctx->info->flavour));
+                return;
+        }
         if (kata_module_param_bool(ctx->host, "kvm_intel", "tdx") == 1)
                 kata_check_set(res, KATA_CHECK_PASS, "", "kvm_intel tdx=Y");
         else
@@ -75,6 +80,11 @@ void kata_check_secure_sev(struct kata_check_ctx *ctx, struct kata_check_result 
 {
         if (!is_amd_like(ctx)) {
                 kata_check_set(res, KATA_CHECK_SKIP, "", "SEV is AMD/Hygon only");
+                return;
+        }
+        if (ctx->info->flavour != KATA_KVM_FLAVOUR_AMD) {
+                kata_check_set(res, KATA_CHECK_SKIP, "", "KVM here is %s, not kvm_amd",
+                               kata_kvm_flavour_name(ctx->info->flavour));
                 return;
         }
         int sev = kata_module_param_bool(ctx->host, "kvm_amd", "sev");
@@ -96,6 +106,11 @@ void kata_check_secure_snp(struct kata_check_ctx *ctx, struct kata_check_result 
 {
         if (!is_amd_like(ctx)) {
                 kata_check_set(res, KATA_CHECK_SKIP, "", "SEV-SNP is AMD only");
+                return;
+        }
+        if (ctx->info->flavour != KATA_KVM_FLAVOUR_AMD) {
+                kata_check_set(res, KATA_CHECK_SKIP, "", "KVM here is %s, not kvm_amd",
+                               kata_kvm_flavour_name(ctx->info->flavour));
                 return;
         }
         if (kata_module_param_bool(ctx->host, "kvm_amd", "sev_snp") == 1)

@@ -151,12 +151,13 @@ void kata_check_list_print(FILE *out)
 {
         fprintf(out, "%-24s %-44s", "CHECK", "DESCRIPTION");
         for (size_t h = 0; h < kata_hypervisor_count(); h++)
-                fprintf(out, " %-11s", kata_hypervisor_name(h));
+                fprintf(out, h + 1 < kata_hypervisor_count() ? " %-11s" : " %s",
+                        kata_hypervisor_name(h));
         fprintf(out, "\n");
         for (size_t i = 0; i < kata_check_count(); i++) {
                 fprintf(out, "%-24s %-44s", kata_check_id(i), kata_check_description(i));
                 for (size_t h = 0; h < kata_hypervisor_count(); h++)
-                        fprintf(out, " %-11s",
+                        fprintf(out, h + 1 < kata_hypervisor_count() ? " %-11s" : " %s",
                                 kata_requirement_name(kata_hypervisor_requirement(
                                     kata_hypervisor_name(h), kata_check_id(i))));
                 fprintf(out, "\n");
