@@ -369,8 +369,11 @@ static int parse_root(json_object *root, kata_sandbox_state *st, kata_error *err
                 kata_container_state c;
                 if ((r = parse_container(json_object_array_get_idx(arr, i), i, &c, err)) < 0)
                         return r;
+                if (kata_sandbox_state_find_container(st, c.id))
+                        return kata_error_set(err, EINVAL, "containers[%zu].id: '%s' appears twice",
+                                              i, c.id);
                 if ((r = kata_sandbox_state_add_container(st, &c, err)) < 0)
-                        return kata_error_prefix(err, "containers[%zu].id", i);
+                        return r;
         }
         return validate(st, err);
 }
