@@ -14,5 +14,6 @@ extern const char *argp_program_version;
 extern const char *argp_program_bug_address;
 
 int cmd_check(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 
 #endif
