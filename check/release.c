@@ -186,7 +186,7 @@ struct page {
         size_t len;
         bool too_big;
         char reason[128]; /* reason phrase of the last status line */
-        char link[2048];  /* Link header */
+        char link[8192];  /* Link header */
         char ratelimit_remaining[32];
         char ratelimit_reset[32];
         char retry_after[32];
@@ -366,7 +366,9 @@ static int http_status_error(const char *url, long status, const struct page *pg
 
         server_message(pg, msg, sizeof(msg));
         bool exhausted = strcmp(pg->ratelimit_remaining, "0") == 0;
-        if ((status == 403 && exhausted) || status == 429) {
+        /* GitHub's secondary limits answer 403 with Retry-After and requests left. */
+        bool retry_later = pg->retry_after[0] != '\0';
+        if ((status == 403 && (exhausted || retry_later)) || status == 429) {
                 char when[96] = "";
                 if (pg->ratelimit_reset[0] != '\0') {
                         char date[64];

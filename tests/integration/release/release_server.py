@@ -124,6 +124,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/forbidden":
             return self.send_body(403, json.dumps({"message": "Resource not accessible"}),
                                   [("X-RateLimit-Remaining", "42")])
+        if path == "/secondary":
+            return self.send_body(403, json.dumps({
+                "message": "You have exceeded a secondary rate limit."}),
+                [("X-RateLimit-Remaining", "4000"), ("Retry-After", "30")])
         if path == "/toomany":
             return self.send_body(429, "slow down", [("Retry-After", "60")])
         if path == "/error500":

@@ -217,6 +217,7 @@ static void test_http_errors(void **state)
                      "rate limited (HTTP 403, X-RateLimit-Remaining: 0); the limit resets at "
                      "2027-01-01 00:00:00 UTC: \"API rate limit exceeded for 127.0.0.1.\"; set "
                      "GITHUB_TOKEN");
+        expect_error("/secondary", EAGAIN, "rate limited (HTTP 403); retry after 30 seconds");
         expect_error("/toomany", EAGAIN, "rate limited (HTTP 429); retry after 60 seconds");
         expect_error("/forbidden", EREMOTEIO,
                      "/forbidden: HTTP 403 Forbidden: \"Resource not accessible\"");
