@@ -9,8 +9,9 @@
  * Sections: exactly zero or one [hypervisor.<name>] (name: local, qemu, firecracker,
  * clh, dragonball, stratovirt, remote), [agent.kata], [runtime]; [factory] and [image]
  * are accepted and ignored. Values use the TOML subset of config/toml_value.h. Lines
- * are at most KATA_CONFIG_MAX_LINE bytes (libinih's line buffer); a `;` preceded by a
- * blank starts a comment even inside a string (libinih's inline comments).
+ * are at most KATA_CONFIG_MAX_LINE bytes once a trailing `#` comment is dropped
+ * (libinih's line buffer); a `;` preceded by a blank starts a comment even inside a
+ * string (libinih's inline comments).
  *
  * Unknown keys and sections are not errors: they become warnings ("file:line: key:
  * ..."), available through kata_config_warnings() for the caller to print. Keys that

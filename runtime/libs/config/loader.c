@@ -186,6 +186,28 @@ static int section_header(struct parse_ctx *ctx, const char *line)
         return 0;
 }
 
+/* Length of line[0..n) without a trailing `#` comment (a `#` outside quotes). */
+static size_t without_comment(const char *line, size_t n)
+{
+        if (n && line[0] == ';')
+                return 0;
+        char quote = 0;
+        for (size_t i = 0; i < n; i++) {
+                char c = line[i];
+                if (quote) {
+                        if (c == '\\' && quote == '"' && i + 1 < n)
+                                i++;
+                        else if (c == quote)
+                                quote = 0;
+                } else if (c == '"' || c == '\'') {
+                        quote = c;
+                } else if (c == '#') {
+                        return i;
+                }
+        }
+        return n;
+}
+
 /* libinih's line source. Stops the parse (returns NULL) once something failed. */
 static char *read_line(char *str, int num, void *stream)
 {
@@ -213,8 +235,14 @@ static char *read_line(char *str, int num, void *stream)
         }
         while (n && (start[n - 1] == ' ' || start[n - 1] == '\t' || start[n - 1] == '\r'))
                 n--;
+        if (num >= 1 && n > (size_t)num - 1) {
+                /* Long comments (Kata's files have some) are dropped, long values refused. */
+                n = without_comment(start, n);
+                while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+                        n--;
+        }
         if (num < 1 || n > (size_t)num - 1) {
-                fail_at(ctx, "line", "longer than %d characters", num - 1);
+                fail_at(ctx, "line", "longer than %d characters (comments excepted)", num - 1);
                 return NULL;
         }
         memcpy(str, start, n);

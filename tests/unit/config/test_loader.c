@@ -247,7 +247,7 @@ static void test_syntax_errors(void **state)
                      "line)");
         char longline[400];
         snprintf(longline, sizeof(longline), "[hypervisor.qemu]\nkernel_params = \"%0250d\"\n", 0);
-        expect_error(longline, "cfg.toml:2: line: longer than 199 characters");
+        expect_error(longline, "cfg.toml:2: line: longer than 199 characters (comments excepted)");
         static const char nul[] = "[runtime]\nenable_debug = tr\0ue\n";
         kata_error err = KATA_ERROR_INIT;
         struct kata_config cfg;
@@ -268,6 +268,26 @@ static void test_comments_crlf_bom(void **state)
         assert_string_equal(cfg.hypervisor.name, "qemu");
         assert_string_equal(cfg.hypervisor.kernel_params, "a=1 # not a comment");
         assert_string_equal(cfg.hypervisor.machine_type, "virt");
+        kata_config_free(&cfg);
+}
+
+static void test_long_comments(void **state)
+{
+        char text[2048];
+        char filler[301];
+        memset(filler, 'x', 300);
+        filler[300] = '\0';
+        snprintf(text, sizeof(text),
+                 "# %s\n"
+                 "[hypervisor.qemu]\n"
+                 "; %s\n"
+                 "kernel_params = \"a # b\" # %s\n"
+                 "machine_type = 'q35' # '\" %s\n",
+                 filler, filler, filler, filler);
+        struct kata_config cfg;
+        parse_ok(text, &cfg);
+        assert_string_equal(cfg.hypervisor.kernel_params, "a # b");
+        assert_string_equal(cfg.hypervisor.machine_type, "q35");
         kata_config_free(&cfg);
 }
 
@@ -455,6 +475,7 @@ int main(void)
             cmocka_unit_test(test_bad_values_name_file_and_line),
             cmocka_unit_test(test_syntax_errors),
             cmocka_unit_test(test_comments_crlf_bom),
+            cmocka_unit_test(test_long_comments),
             cmocka_unit_test(test_lookup_order),
             cmocka_unit_test(test_missing_files),
             cmocka_unit_test(test_kata_style_file_is_quiet),
