@@ -423,6 +423,20 @@ static bool is_table_array(json_object *v)
         return true;
 }
 
+/* A table that only holds sub-tables needs no header of its own. */
+static bool has_own_keys(json_object *obj)
+{
+        if (json_object_object_length(obj) == 0)
+                return true;
+        json_object_object_foreach(obj, key, val)
+        {
+                (void)key;
+                if (val && !json_object_is_type(val, json_type_object) && !is_table_array(val))
+                        return true;
+        }
+        return false;
+}
+
 static void toml_header(FILE *out, const char *open, const char *path, const char *close)
 {
         fprintf(out, "\n%s%s%s\n", open, path, close);
@@ -450,7 +464,8 @@ static void toml_table(FILE *out, const char *path, json_object *obj)
                              quoted ? "\"" : "") < 0)
                         continue;
                 if (json_object_is_type(tval, json_type_object)) {
-                        toml_header(out, "[", sub, "]");
+                        if (has_own_keys(tval))
+                                toml_header(out, "[", sub, "]");
                         toml_table(out, sub, tval);
                 } else {
                         for (size_t i = 0; i < json_object_array_length(tval); i++) {
