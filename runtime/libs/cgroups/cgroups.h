@@ -252,8 +252,10 @@ typedef struct kata_cgroup_oom kata_cgroup_oom;
 
 int kata_cgroup_oom_watch(const kata_cgroup *cg, kata_cgroup_oom **out, kata_error *err);
 int kata_cgroup_oom_fd(const kata_cgroup_oom *w);
-/* After POLLIN: returns the number of new OOM kills since the last call (0 for a
- * wake-up without a kill), or -ENOENT once the cgroup is gone (stop watching). */
+/* After POLLIN: returns the number of new OOM events since the last call (0 for a
+ * wake-up without one), or -ENOENT once the cgroup is gone (stop watching). An event is
+ * an oom_kill increase; on v1 also a notification that arrives before the kernel has
+ * counted its kill (that kill is then not reported twice). */
 int kata_cgroup_oom_consume(kata_cgroup_oom *w, kata_error *err);
 void kata_cgroup_oom_free(kata_cgroup_oom *w);
 

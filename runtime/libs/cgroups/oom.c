@@ -131,13 +131,12 @@ int kata_cgroup_oom_consume(kata_cgroup_oom *w, kata_error *err)
                 *err = rerr;
                 return r;
         }
-        uint64_t fresh;
-        if (present) {
-                fresh = kills > w->kills ? kills - w->kills : 0;
-                w->kills = kills;
-        } else {
-                fresh = w->v2 ? 0 : events; /* old v1 kernels: one event per OOM */
-        }
+        /* v1 signals when the cgroup enters OOM, before the victim is killed and counted:
+         * an eventfd wake-up is an OOM event even while oom_kill has not moved yet, and
+         * the count it stands for is not reported again when oom_kill catches up. */
+        uint64_t delta = present && kills > w->kills ? kills - w->kills : 0;
+        uint64_t fresh = w->v2 ? delta : (delta > events ? delta : events);
+        w->kills += fresh;
         return fresh > INT_MAX ? INT_MAX : (int)fresh;
 }
 
