@@ -100,6 +100,10 @@ bool kata_cgroup_systemd_running(const char *systemd_dir);
 void kata_cgroup_select_driver(bool init_mode, bool systemd_running, const char *path,
                                kata_cgroup_driver_choice *out);
 const char *kata_cgroup_driver_name(enum kata_cgroup_driver d); /* "cgroupfs", "systemd" */
+/* What the agent calls: detects systemd (systemd_dir as above), selects, and logs the
+ * decision (info; warn when the matrix wanted systemd). */
+void kata_cgroup_decide_driver(bool init_mode, const char *systemd_dir, const char *path,
+                               kata_cgroup_driver_choice *out);
 
 /* ---- Path mapping (path.c) ----------------------------------------------------------- */
 
@@ -118,6 +122,11 @@ const char *kata_cgroup_driver_name(enum kata_cgroup_driver d); /* "cgroupfs", "
  * component over 255 bytes, a result of KATA_CGROUP_PATH_MAX bytes or more. */
 int kata_cgroup_path_map(const char *path, const char *container_id, char *out, size_t out_size,
                          kata_error *err);
+/* The runtime's host cgroup of a sandbox: "<parent>/<sandbox_id>" mapped as above, where
+ * parent is a plain path ("/kata", "kata_overhead") and sandbox_id must pass
+ * kata_id_is_valid. */
+int kata_cgroup_sandbox_path(const char *parent, const char *sandbox_id, char *out, size_t out_size,
+                             kata_error *err);
 /* Same for a buffer that may hold NUL bytes (wire input): len bytes of path. */
 int kata_cgroup_path_map_n(const char *path, size_t len, const char *container_id, char *out,
                            size_t out_size, kata_error *err);

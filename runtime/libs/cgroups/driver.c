@@ -3,6 +3,8 @@
  * systemd that is not there. */
 #include "cgroups/cgroups.h"
 
+#include "common/log.h"
+
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -42,4 +44,16 @@ void kata_cgroup_select_driver(bool init_mode, bool systemd_running, const char 
                          "systemd-form path and systemd runs, but there is no systemd driver "
                          "yet: cgroupfs with systemd's layout");
         }
+}
+
+void kata_cgroup_decide_driver(bool init_mode, const char *systemd_dir, const char *path,
+                               kata_cgroup_driver_choice *out)
+{
+        kata_cgroup_select_driver(init_mode, kata_cgroup_systemd_running(systemd_dir), path, out);
+        if (out->wanted != out->used)
+                kata_log_warn("cgroups: driver %s: %s", kata_cgroup_driver_name(out->used),
+                              out->reason);
+        else
+                kata_log_info("cgroups: driver %s: %s", kata_cgroup_driver_name(out->used),
+                              out->reason);
 }

@@ -103,7 +103,9 @@ static int signal_all(kata_cgroup *cg, size_t *left, kata_error *err)
 int kata_cgroup_kill(kata_cgroup *cg, int timeout_ms, kata_error *err)
 {
         int r;
-        if (cg->layout->unified_h >= 0 && cg->layout->mode == KATA_CGROUP_MODE_V2) {
+        /* cgroup.kill (Linux 5.14) kills atomically; on hybrid the processes are in the
+         * cgroup2 directory too, since add_pid writes every hierarchy. */
+        if (cg->layout->unified_h >= 0) {
                 char *path = kata_path_join(cg->dir[cg->layout->unified_h], "cgroup.kill");
                 if (!path)
                         return kata_error_set(err, ENOMEM, "out of memory");

@@ -225,3 +225,20 @@ int kata_cgroup_path_map(const char *path, const char *container_id, char *out, 
         return kata_cgroup_path_map_n(path, path ? strlen(path) : 0, container_id, out, out_size,
                                       err);
 }
+
+int kata_cgroup_sandbox_path(const char *parent, const char *sandbox_id, char *out, size_t out_size,
+                             kata_error *err)
+{
+        if (!sandbox_id || !kata_id_is_valid(sandbox_id))
+                return kata_error_set(err, EINVAL, "invalid sandbox id '%.64s'",
+                                      sandbox_id ? sandbox_id : "");
+        if (parent && strchr(parent, ':') && !strchr(parent, '/'))
+                return kata_error_set(
+                    err, EINVAL, "cgroup parent '%s' must be a plain path, not slice:prefix:name",
+                    parent);
+        char joined[KATA_CGROUP_PATH_MAX + 1];
+        int n = snprintf(joined, sizeof(joined), "%s/%s", parent ? parent : "", sandbox_id);
+        if (n < 0 || (size_t)n >= sizeof(joined))
+                return kata_error_set(err, EINVAL, "sandbox cgroup path is too long");
+        return kata_cgroup_path_map(joined, NULL, out, out_size, err);
+}

@@ -135,6 +135,17 @@ static void limit_string(int64_t v, bool v2, char *s, size_t n)
                 snprintf(s, n, "%" PRId64, v);
 }
 
+/* Without swap accounting (v1 swapaccount=0, v2 without memory.swap.max) there is no
+ * swap knob: a swap setting is dropped with a warning rather than failing the container. */
+static bool swap_supported(kata_cgroup *cg, const char *file)
+{
+        if (cg_file_exists(cg, KATA_CGROUP_MEMORY, file))
+                return true;
+        kata_log_warn("cgroups: %s: no %s (no swap accounting): swap limit not applied", cg->rel,
+                      file);
+        return false;
+}
+
 static int apply_memory_v2(kata_cgroup *cg, const kata_cgroup_resources *res, kata_error *err)
 {
         char s[32];
@@ -145,7 +156,7 @@ static int apply_memory_v2(kata_cgroup *cg, const kata_cgroup_resources *res, ka
                 if (r < 0)
                         return r;
         }
-        if (res->has_memory_swap) {
+        if (res->has_memory_swap && swap_supported(cg, "memory.swap.max")) {
                 /* OCI's swap is memory+swap; v2's memory.swap.max is swap alone. */
                 int64_t swap = res->memory_swap;
                 if (swap >= 0 && res->has_memory_limit && res->memory_limit >= 0) {
@@ -174,6 +185,10 @@ static int apply_memory_v1(kata_cgroup *cg, const kata_cgroup_resources *res, ka
 {
         char lim[32], swap[32];
         int r;
+        kata_cgroup_resources local = *res;
+        if (local.has_memory_swap && !swap_supported(cg, "memory.memsw.limit_in_bytes"))
+                local.has_memory_swap = false;
+        res = &local;
         limit_string(res->memory_limit, false, lim, sizeof(lim));
         limit_string(res->memory_swap, false, swap, sizeof(swap));
         if (res->has_memory_limit && res->has_memory_swap) {

@@ -530,6 +530,65 @@ static void test_hybrid_proc_cgroups_disabled(void **state)
         kata_cgroup_layout_free(l);
 }
 
+/* Merged per controller: memory and cpu on v1, pids and io on cgroup2 (a host booted with
+ * cgroup_no_v1=pids,blkio). Each part comes from its own hierarchy. */
+static void test_hybrid_merged_per_controller(void **state)
+{
+        fixture f = {0};
+        f.base = fake_tree_new();
+        snprintf(f.root, sizeof(f.root), "%s/cg", f.base);
+        snprintf(f.mountinfo, sizeof(f.mountinfo), "%s/mountinfo", f.base);
+        snprintf(f.proc, sizeof(f.proc), "%s/none", f.base);
+        FILE *m = fopen(f.mountinfo, "w");
+        mountinfo_line(&f, m, 32, "/memory", "cgroup", "memory");
+        mountinfo_line(&f, m, 33, "/cpu,cpuacct", "cgroup", "cpu,cpuacct");
+        mountinfo_line(&f, m, 34, "/unified", "cgroup2", "nsdelegate");
+        fclose(m);
+        fake_write(f.root, "unified/cgroup.controllers", "pids io\n");
+        fake_write(f.root, "unified/cgroup.subtree_control", "\n");
+        fake_write(f.root, "unified/k/pids.current", "4\n");
+        fake_write(f.root, "unified/k/pids.max", "");
+        fake_write(f.root, "unified/k/cgroup.procs", "");
+        fake_write(f.root, "unified/k/cgroup.freeze", "");
+        fake_write(f.root, "unified/k/io.stat", "");
+        fake_write(f.root, "memory/k/memory.usage_in_bytes", "100\n");
+        fake_write(f.root, "cpu,cpuacct/k/cpuacct.usage", "7\n");
+        f.layout = detect(&f);
+        assert_int_equal(kata_cgroup_layout_mode(f.layout), KATA_CGROUP_MODE_HYBRID);
+        assert_true(kata_cgroup_layout_on_v2(f.layout, KATA_CGROUP_PIDS));
+        assert_true(kata_cgroup_layout_on_v2(f.layout, KATA_CGROUP_BLKIO));
+        assert_true(kata_cgroup_layout_on_v2(f.layout, KATA_CGROUP_FREEZER));
+        assert_false(kata_cgroup_layout_on_v2(f.layout, KATA_CGROUP_MEMORY));
+        assert_false(kata_cgroup_layout_on_v2(f.layout, KATA_CGROUP_CPUACCT));
+        assert_string_equal(kata_cgroup_layout_mount(f.layout, KATA_CGROUP_CPU),
+                            kata_cgroup_layout_mount(f.layout, KATA_CGROUP_CPUACCT));
+        assert_null(kata_cgroup_layout_mount(f.layout, KATA_CGROUP_CPUSET));
+
+        kata_cgroup *cg = create(&f, "/k");
+        assert_string_equal(fake_read(f.root, "unified/cgroup.subtree_control"), "+pids +io");
+        kata_cgroup_resources res = {.has_pids_limit = true, .pids_limit = 5};
+        kata_error err = KATA_ERROR_INIT;
+        assert_int_equal(kata_cgroup_apply(cg, &res, &err), 0);
+        assert_string_equal(fake_read(f.root, "unified/k/pids.max"), "5");
+        fake_write(f.root, "unified/k/pids.max", "5\n");
+        kata_cgroup_stats s;
+        if (kata_cgroup_stats_read(cg, &s, &err) < 0)
+                fail_msg("%s", err.msg);
+        assert_int_equal(s.pids.current, 4);
+        assert_int_equal(s.pids.limit, 5);
+        assert_int_equal(s.memory.usage, 100);
+        assert_int_equal(s.cpu.usage_ns, 7);
+        assert_true(s.io.valid);
+        assert_int_equal(s.io.n_devices, 0);
+        /* Freezing goes through cgroup2's cgroup.freeze, there being no v1 freezer. */
+        fake_write(f.root, "unified/k/cgroup.events", "populated 1\nfrozen 1\n");
+        assert_int_equal(kata_cgroup_freeze(cg, true, 100, &err), 0);
+        assert_string_equal(fake_read(f.root, "unified/k/cgroup.freeze"), "1");
+        kata_cgroup_free(cg);
+        kata_cgroup_layout_free(f.layout);
+        fake_tree_free(f.base);
+}
+
 /* Delete removes only what the handle created, leaf first. Hierarchies without
  * controller files (pids, name=systemd) so that mkdir on the fake tree is enough. */
 static void test_delete_created_only(void **state)
@@ -619,6 +678,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_hybrid_stats_freeze_oom, setup_hybrid, teardown),
             cmocka_unit_test_setup_teardown(test_hybrid_proc_cgroups_disabled, setup_hybrid,
                                             teardown),
+            cmocka_unit_test(test_hybrid_merged_per_controller),
             cmocka_unit_test(test_delete_created_only),
             cmocka_unit_test(test_layout_errors),
         };

@@ -184,6 +184,41 @@ static void test_map_empty_needs_id(void **state)
         assert_non_null(strstr(err.msg, "container id"));
 }
 
+static void test_sandbox_path(void **state)
+{
+        char out[KATA_CGROUP_PATH_MAX];
+        kata_error err = KATA_ERROR_INIT;
+        assert_int_equal(kata_cgroup_sandbox_path("/kata", "sb1", out, sizeof(out), &err), 0);
+        assert_string_equal(out, "/kata/sb1");
+        assert_int_equal(kata_cgroup_sandbox_path("kata_overhead/", "sb1", out, sizeof(out), &err),
+                         0);
+        assert_string_equal(out, "/kata_overhead/sb1");
+        assert_int_equal(kata_cgroup_sandbox_path(NULL, "sb1", out, sizeof(out), &err), 0);
+        assert_string_equal(out, "/sb1");
+        assert_int_equal(kata_cgroup_sandbox_path("/kata", "../x", out, sizeof(out), &err),
+                         -EINVAL);
+        assert_non_null(strstr(err.msg, "sandbox id"));
+        assert_int_equal(kata_cgroup_sandbox_path("/..", "sb1", out, sizeof(out), &err), -EINVAL);
+        assert_int_equal(kata_cgroup_sandbox_path("a.slice:k:x", "sb1", out, sizeof(out), &err),
+                         -EINVAL);
+}
+
+static void test_decide_driver_detects_systemd(void **state)
+{
+        char dir[] = "/tmp/kata-cg-sd-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        kata_cgroup_driver_choice c;
+        kata_cgroup_decide_driver(false, dir, "system.slice:kata:x", &c);
+        assert_int_equal(c.wanted, KATA_CGROUP_DRIVER_SYSTEMD);
+        assert_int_equal(c.used, KATA_CGROUP_DRIVER_CGROUPFS);
+        kata_cgroup_decide_driver(true, dir, "system.slice:kata:x", &c);
+        assert_int_equal(c.wanted, KATA_CGROUP_DRIVER_CGROUPFS);
+        rmdir(dir);
+        kata_cgroup_decide_driver(false, dir, "system.slice:kata:x", &c);
+        assert_int_equal(c.wanted, KATA_CGROUP_DRIVER_CGROUPFS);
+        assert_non_null(strstr(c.reason, "not running"));
+}
+
 static void test_shares_to_weight(void **state)
 {
         assert_int_equal(kata_cgroup_shares_to_weight(2), 1);
@@ -196,10 +231,16 @@ static void test_shares_to_weight(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_systemd_form),       cmocka_unit_test(test_driver_matrix),
-            cmocka_unit_test(test_systemd_running),    cmocka_unit_test(test_map_good),
-            cmocka_unit_test(test_map_escapes),        cmocka_unit_test(test_map_nul_and_lengths),
-            cmocka_unit_test(test_map_empty_needs_id), cmocka_unit_test(test_shares_to_weight),
+            cmocka_unit_test(test_systemd_form),
+            cmocka_unit_test(test_driver_matrix),
+            cmocka_unit_test(test_systemd_running),
+            cmocka_unit_test(test_map_good),
+            cmocka_unit_test(test_map_escapes),
+            cmocka_unit_test(test_map_nul_and_lengths),
+            cmocka_unit_test(test_map_empty_needs_id),
+            cmocka_unit_test(test_shares_to_weight),
+            cmocka_unit_test(test_sandbox_path),
+            cmocka_unit_test(test_decide_driver_detects_systemd),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
