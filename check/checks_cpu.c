@@ -79,14 +79,24 @@ void kata_check_cpu_flags(struct kata_check_ctx *ctx, struct kata_check_result *
                         return;
                 }
                 /* The functional probe is the ground truth: PVM runs without VT-x/AMD-V. */
-                if (ctx->info->kvm == KATA_KVM_USABLE) {
+                if (ctx->info->kvm == KATA_KVM_USABLE ||
+                    ctx->info->flavour == KATA_KVM_FLAVOUR_PVM) {
                         kata_check_set(res, KATA_CHECK_WARN,
                                        "no action needed unless guests must use VT-x/AMD-V; see "
                                        "kvm.flavour",
                                        "no %s flag (hardware virtualization not exposed%s), yet "
-                                       "KVM works (%s)",
+                                       "KVM %s (%s)",
                                        virt, ctx->info->nested ? " to this VM" : "",
+                                       ctx->info->kvm == KATA_KVM_USABLE ? "works"
+                                                                         : "needs none here",
                                        kata_kvm_flavour_name(ctx->info->flavour));
+                        return;
+                }
+                if (ctx->info->kvm == KATA_KVM_NO_PERMISSION) {
+                        kata_check_set(res, KATA_CHECK_WARN, "run as root to probe KVM",
+                                       "no %s flag; whether KVM works cannot be probed without "
+                                       "access to /dev/kvm",
+                                       virt);
                         return;
                 }
                 kata_check_set(res, KATA_CHECK_FAIL,
