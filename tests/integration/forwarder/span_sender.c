@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,8 @@ int main(int argc, char **argv)
 {
         const char *socket_path = NULL, *out_path = NULL, *bad = NULL, *tag = "s";
         int frames = 1, spans = 10;
+        /* The forwarder closes on a bad frame while we may still be writing it. */
+        signal(SIGPIPE, SIG_IGN);
         static const struct option longopts[] = {
             {"socket", required_argument, 0, 'S'},
             {"out", required_argument, 0, 'o'},
