@@ -186,7 +186,7 @@ void kata_release_list_free(struct kata_release_list *list)
 
 struct page {
         char *body;
-        size_t len;
+        size_t len, cap;
         bool too_big;
         char reason[128]; /* reason phrase of the last status line */
         char link[8192];  /* Link header */
@@ -204,11 +204,18 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
                 pg->too_big = true;
                 return 0;
         }
-        char *body = realloc(pg->body, pg->len + n + 1);
-        if (body == NULL)
-                return 0;
-        memcpy(body + pg->len, data, n);
-        pg->body = body;
+        if (pg->len + n + 1 > pg->cap) {
+                /* Doubling keeps a large page linear to collect. */
+                size_t cap = pg->cap ? pg->cap : 64 * 1024;
+                while (cap < pg->len + n + 1)
+                        cap *= 2;
+                char *body = realloc(pg->body, cap);
+                if (body == NULL)
+                        return 0;
+                pg->body = body;
+                pg->cap = cap;
+        }
+        memcpy(pg->body + pg->len, data, n);
         pg->len += n;
         pg->body[pg->len] = '\0';
         return n;

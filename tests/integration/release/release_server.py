@@ -59,6 +59,9 @@ PAGES = {
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle each keep-alive response
+    # would wait for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     record = None
     record_lock = threading.Lock()
 
@@ -115,6 +118,27 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
+        if path == "/redirect-loop":
+            self.send_response(302)
+            self.send_header("Location", "/redirect-loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if path == "/huge":
+            # Over the client's 16 MiB page limit.
+            chunk = b" " * (1 << 20)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(17 * len(chunk) + 2))
+            self.end_headers()
+            try:
+                self.wfile.write(b"[")
+                for _ in range(17):
+                    self.wfile.write(chunk)
+                self.wfile.write(b"]")
+            except OSError:
+                pass  # the client gave up, as it should
+            return None
         if path == "/ratelimit":
             return self.send_body(403, json.dumps({
                 "message": "API rate limit exceeded for 127.0.0.1.",
@@ -155,6 +179,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_body(404, json.dumps({"message": "Not Found"}))
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (timeouts, TLS to plain HTTP) are expected here
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--record", help="append one JSON line per request to this file")
@@ -163,8 +194,7 @@ def main():
     args = ap.parse_args()
     Handler.record = args.record
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
 
     threading.Timer(args.lifetime, lambda: os._exit(0)).start()

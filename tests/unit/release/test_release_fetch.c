@@ -249,6 +249,21 @@ static void test_transport_errors(void **state)
         assert_non_null(strstr(err.msg, "connection failed"));
 
         /* No DNS case: a lookup would leave the loopback, which tests must not do. */
+        /* TLS to a plain HTTP server: the handshake fails. */
+        char url[256];
+        snprintf(url, sizeof(url), "https://%s/patch", base_url + strlen("http://"));
+        opts.url = url;
+        assert_int_equal(kata_release_check(&opts, &res, &err), -EPROTO);
+        assert_non_null(strstr(err.msg, "TLS failed"));
+
+        url_for(url, sizeof(url), "/redirect-loop");
+        assert_int_equal(kata_release_check(&opts, &res, &err), -ELOOP);
+        assert_non_null(strstr(err.msg, "too many redirects"));
+
+        url_for(url, sizeof(url), "/huge");
+        assert_int_equal(kata_release_check(&opts, &res, &err), -EFBIG);
+        assert_non_null(strstr(err.msg, "response larger than 16 MiB"));
+
         opts.url = "ftp://127.0.0.1/releases";
         assert_int_equal(kata_release_check(&opts, &res, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "bad URL"));
