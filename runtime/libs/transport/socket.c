@@ -268,7 +268,7 @@ int kata_transport_listen_fds(kata_error *err)
         if (!pid_s || !fds_s)
                 return kata_error_set(err, ENOENT,
                                       "no socket passed (LISTEN_PID/LISTEN_FDS unset)");
-        long pid, n;
+        long pid = 0, n = 0;
         int r = parse_env_int("LISTEN_PID", pid_s, &pid, err);
         if (r < 0)
                 return r;
