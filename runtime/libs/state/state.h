@@ -175,8 +175,10 @@ int kata_state_remove_container(const char *root, const char *cid, kata_error *e
 int kata_state_find_sandbox(const char *root, const char *cid, char *sid, kata_error *err);
 
 /* Removes a sandbox: its index entries, state.json and everything else in its directory
- * (sockets, links; never crossing a mount point), then the directory. -ENOENT when it
- * does not exist. */
+ * (sockets, links, subdirectories), then the directory. -ENOENT when it does not exist.
+ * The sandbox disappears from listings at once (its directory is first renamed to a
+ * hidden .removing-<sid>-<pid>); removal never crosses a mount point: unmount anything
+ * mounted inside first, or the call fails with EBUSY and leaves the hidden directory. */
 int kata_state_remove(const char *root, const char *sid, kata_error *err);
 
 /* One sandbox that kata_state_list could not read. */

@@ -89,7 +89,8 @@ int kata_transport_listen(const kata_address *addr, int backlog, kata_error *err
 /* Parses text and listens on it. */
 int kata_transport_listen_str(const char *text, int backlog, kata_error *err);
 
-/* systemd socket activation: when LISTEN_PID is this process and LISTEN_FDS >= 1, returns
+/* systemd socket activation (call it early in main: it changes the environment, which
+ * is not thread-safe): when LISTEN_PID is this process and LISTEN_FDS >= 1, returns
  * fd 3 (CLOEXEC set, checked to be a listening socket) and unsets LISTEN_PID, LISTEN_FDS
  * and LISTEN_FDNAMES so children do not inherit them. Returns -ENOENT when no socket was
  * passed, or -EINVAL when the variables are malformed. */
