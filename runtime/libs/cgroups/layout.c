@@ -181,6 +181,69 @@ static int assign_v2_controllers(kata_cgroup_layout *l, unsigned disabled, kata_
         return 0;
 }
 
+typedef struct mount_entry {
+        char *point, *fstype, *super;
+} mount_entry;
+
+/* Splits mountinfo in place: "id parent maj:min root point opts [optional...] - fstype
+ * source super". Malformed lines are skipped. Returns a malloc'd array (NULL when empty
+ * or out of memory; *n tells which). */
+static mount_entry *parse_mountinfo(char *text, size_t *n)
+{
+        size_t cap = 0, count = 0;
+        mount_entry *v = NULL;
+        for (char *p = text; *p; p++)
+                cap += *p == '\n';
+        cap++;
+        *n = 0;
+        v = calloc(cap, sizeof(*v));
+        if (!v) {
+                *n = 1;
+                return NULL;
+        }
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *f[5];
+                char *lsave = NULL;
+                char *tok = strtok_r(line, " ", &lsave);
+                int nf = 0;
+                for (; tok && nf < 5; tok = strtok_r(NULL, " ", &lsave))
+                        f[nf++] = tok;
+                if (nf < 5)
+                        continue;
+                char *fstype = NULL, *super = NULL;
+                for (; tok; tok = strtok_r(NULL, " ", &lsave)) {
+                        if (strcmp(tok, "-") == 0) {
+                                fstype = strtok_r(NULL, " ", &lsave);
+                                strtok_r(NULL, " ", &lsave); /* source */
+                                super = strtok_r(NULL, " ", &lsave);
+                                break;
+                        }
+                }
+                if (!fstype || !super || count == cap)
+                        continue;
+                unescape_octal(f[4]);
+                v[count++] = (mount_entry){f[4], fstype, super};
+        }
+        *n = count;
+        if (!count) {
+                free(v);
+                return NULL;
+        }
+        return v;
+}
+
+/* A mount is hidden by any later mount on the same point or on one of its ancestors:
+ * the agent mounts its own cgroups over the ones its mount namespace inherited. (A later
+ * "/" is not taken as hiding everything: that is a pivot_root'ed root, listed first.) */
+static bool shadowed(const mount_entry *m, size_t n, size_t k)
+{
+        for (size_t j = k + 1; j < n; j++)
+                if (strcmp(m[j].point, "/") != 0 && under_root(m[k].point, m[j].point))
+                        return true;
+        return false;
+}
+
 int kata_cgroup_layout_detect(const kata_cgroup_layout_opts *opts, kata_cgroup_layout **out,
                               kata_error *err)
 {
@@ -208,49 +271,35 @@ int kata_cgroup_layout_detect(const kata_cgroup_layout_opts *opts, kata_cgroup_l
         int r = kata_read_file(mi, 0, &text, NULL, err);
         if (r < 0)
                 goto fail;
-        char *save = NULL;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* id parent maj:min root mountpoint opts [optional...] - fstype source super */
-                char *f[5];
-                char *lsave = NULL;
-                char *tok = strtok_r(line, " ", &lsave);
-                int nf = 0;
-                for (; tok && nf < 5; tok = strtok_r(NULL, " ", &lsave))
-                        f[nf++] = tok;
-                if (nf < 5)
+        size_t n = 0;
+        mount_entry *m = parse_mountinfo(text, &n);
+        if (!m && n) {
+                r = kata_error_set(err, ENOMEM, "out of memory");
+                goto fail;
+        }
+        for (size_t k = 0; k < n; k++) {
+                if (!under_root(m[k].point, l->root) || shadowed(m, n, k))
                         continue;
-                char *fstype = NULL, *super = NULL;
-                for (; tok; tok = strtok_r(NULL, " ", &lsave)) {
-                        if (strcmp(tok, "-") == 0) {
-                                fstype = strtok_r(NULL, " ", &lsave);
-                                strtok_r(NULL, " ", &lsave); /* source */
-                                super = strtok_r(NULL, " ", &lsave);
-                                break;
-                        }
-                }
-                if (!fstype || !super)
-                        continue;
-                char *mount = f[4];
-                unescape_octal(mount);
-                if (!under_root(mount, l->root))
-                        continue;
-                if (strcmp(fstype, "cgroup2") == 0) {
+                if (strcmp(m[k].fstype, "cgroup2") == 0) {
                         if (l->unified_h >= 0)
                                 continue;
-                        int i = add_hierarchy(l, mount, true, err);
+                        int i = add_hierarchy(l, m[k].point, true, err);
                         if (i == -EEXIST)
                                 continue;
                         if (i < 0) {
                                 r = i;
-                                goto fail;
+                                break;
                         }
                         l->unified_h = i;
-                } else if (strcmp(fstype, "cgroup") == 0) {
-                        r = add_v1_mount(l, mount, super, disabled, err);
+                } else if (strcmp(m[k].fstype, "cgroup") == 0) {
+                        r = add_v1_mount(l, m[k].point, m[k].super, disabled, err);
                         if (r < 0)
-                                goto fail;
+                                break;
                 }
         }
+        free(m);
+        if (r < 0)
+                goto fail;
         free(text);
         text = NULL;
 

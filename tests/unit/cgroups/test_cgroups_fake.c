@@ -630,6 +630,44 @@ static void test_delete_created_only(void **state)
         fake_tree_free(f.base);
 }
 
+/* The agent's case: its mount namespace inherited the host's hybrid mounts, then it
+ * mounted a cgroup2 over the root. Only the top mounts count. */
+static void test_layout_shadowed_mounts(void **state)
+{
+        fixture f = {0};
+        f.base = fake_tree_new();
+        snprintf(f.root, sizeof(f.root), "%s/cg", f.base);
+        snprintf(f.mountinfo, sizeof(f.mountinfo), "%s/mountinfo", f.base);
+        snprintf(f.proc, sizeof(f.proc), "%s/none", f.base);
+        FILE *m = fopen(f.mountinfo, "w");
+        fprintf(m, "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+        mountinfo_line(&f, m, 31, "", "tmpfs", "mode=755");
+        mountinfo_line(&f, m, 32, "/memory", "cgroup", "memory");
+        mountinfo_line(&f, m, 33, "/unified", "cgroup2", "nsdelegate");
+        mountinfo_line(&f, m, 40, "", "cgroup2", "nsdelegate");
+        fclose(m);
+        fake_write(f.root, "cgroup.controllers", "memory pids\n");
+        kata_cgroup_layout *l = detect(&f);
+        assert_int_equal(kata_cgroup_layout_mode(l), KATA_CGROUP_MODE_V2);
+        assert_true(kata_cgroup_layout_on_v2(l, KATA_CGROUP_MEMORY));
+        assert_string_equal(kata_cgroup_layout_mount(l, KATA_CGROUP_MEMORY), f.root);
+        kata_cgroup_layout_free(l);
+
+        /* And the other way: tmpfs plus v1 mounts over an inherited cgroup2. */
+        m = fopen(f.mountinfo, "w");
+        mountinfo_line(&f, m, 40, "", "cgroup2", "nsdelegate");
+        mountinfo_line(&f, m, 41, "", "tmpfs", "mode=755");
+        mountinfo_line(&f, m, 42, "/pids", "cgroup", "pids");
+        fclose(m);
+        l = detect(&f);
+        assert_int_equal(kata_cgroup_layout_mode(l), KATA_CGROUP_MODE_V1);
+        assert_null(kata_cgroup_layout_unified(l));
+        assert_null(kata_cgroup_layout_mount(l, KATA_CGROUP_MEMORY));
+        assert_non_null(kata_cgroup_layout_mount(l, KATA_CGROUP_PIDS));
+        kata_cgroup_layout_free(l);
+        fake_tree_free(f.base);
+}
+
 static void test_layout_errors(void **state)
 {
         char *base = fake_tree_new();
@@ -680,6 +718,7 @@ int main(void)
                                             teardown),
             cmocka_unit_test(test_hybrid_merged_per_controller),
             cmocka_unit_test(test_delete_created_only),
+            cmocka_unit_test(test_layout_shadowed_mounts),
             cmocka_unit_test(test_layout_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
