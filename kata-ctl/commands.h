@@ -15,5 +15,6 @@ extern const char *argp_program_bug_address;
 
 int cmd_check(int argc, char **argv);
 int cmd_env(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ struct kata_ctl_command {
 static const struct kata_ctl_command commands[] = {
     {"check", cmd_check, "check whether this host can run sandboxes, and for newer releases"},
     {"env", cmd_env, "show the host, the configuration in use and component versions"},
+    {"agent", cmd_agent, "send one RPC to a kata-agent and print the reply as JSON"},
 };
 
 static void usage(FILE *out)
