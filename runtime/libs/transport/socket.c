@@ -38,9 +38,9 @@ static int remaining_ms(uint64_t deadline)
 int kata_tp_wait(int fd, short events, uint64_t deadline)
 {
         for (;;) {
+                /* A passed deadline still polls once, so that a zero timeout means "only
+                 * if ready now" (epoll users accept that way). */
                 int ms = remaining_ms(deadline);
-                if (ms == 0)
-                        return -ETIMEDOUT;
                 struct pollfd p = {.fd = fd, .events = events};
                 int r = poll(&p, 1, ms);
                 if (r < 0) {
@@ -50,6 +50,8 @@ int kata_tp_wait(int fd, short events, uint64_t deadline)
                 }
                 if (r > 0)
                         return 0;
+                if (ms == 0)
+                        return -ETIMEDOUT;
         }
 }
 

@@ -96,8 +96,9 @@ int kata_transport_listen_str(const char *text, int backlog, kata_error *err);
  * passed, or -EINVAL when the variables are malformed. */
 int kata_transport_listen_fds(kata_error *err);
 
-/* Accepts one connection on a listening socket within timeout_ms (negative: no limit).
- * Returns the connected fd, -ETIMEDOUT on timeout. ECONNABORTED and similar transient
+/* Accepts one connection on a listening socket within timeout_ms (negative: no limit;
+ * 0: only one already pending, for epoll loops). Returns the connected fd, -ETIMEDOUT on
+ * timeout. ECONNABORTED and similar transient
  * accept errors are retried within the timeout. */
 int kata_transport_accept(int listen_fd, int timeout_ms, kata_error *err);
 
@@ -131,7 +132,8 @@ int kata_hvsock_connect(const char *path, uint32_t port, int timeout_ms, uint32_
  * Never reads past the newline, so bytes the host sent after the line stay readable.
  * On any failure (bad line, oversized line, peer closed, timeout, port not allowed:
  * -ECONNREFUSED) the caller must close fd; nothing is written back, which is how a
- * refused port looks to the host. */
+ * refused port looks to the host. It waits up to timeout_ms for a slow host: servers with
+ * several clients run it off their accept loop (e.g. in the connection's thread). */
 int kata_hvsock_server_handshake(int fd, const uint32_t *allowed, size_t nallowed, int timeout_ms,
                                  uint32_t *port, kata_error *err);
 
