@@ -1,0 +1,103 @@
+/* Registration of every handler and the helpers they share. */
+#include "agent/rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.pb-c.h"
+#include "common/util.h"
+#include "health.pb-c.h"
+
+static const struct {
+        const ProtobufCServiceDescriptor *service;
+        const char *method;
+        kata_ttrpc_handler handler;
+} handlers[] = {
+    {&grpc__health__descriptor, "Check", rpc_health_check},
+    {&grpc__health__descriptor, "Version", rpc_health_version},
+    {&grpc__agent_service__descriptor, "CreateSandbox", rpc_create_sandbox},
+    {&grpc__agent_service__descriptor, "DestroySandbox", rpc_destroy_sandbox},
+    {&grpc__agent_service__descriptor, "GetGuestDetails", rpc_get_guest_details},
+    {&grpc__agent_service__descriptor, "GetMetrics", rpc_get_metrics},
+    {&grpc__agent_service__descriptor, "GetOOMEvent", rpc_get_oom_event},
+    {&grpc__agent_service__descriptor, "CreateContainer", rpc_create_container},
+    {&grpc__agent_service__descriptor, "StartContainer", rpc_start_container},
+    {&grpc__agent_service__descriptor, "RemoveContainer", rpc_remove_container},
+    {&grpc__agent_service__descriptor, "StatsContainer", rpc_stats_container},
+    {&grpc__agent_service__descriptor, "PauseContainer", rpc_pause_container},
+    {&grpc__agent_service__descriptor, "ResumeContainer", rpc_resume_container},
+    {&grpc__agent_service__descriptor, "ExecProcess", rpc_exec_process},
+    {&grpc__agent_service__descriptor, "SignalProcess", rpc_signal_process},
+    {&grpc__agent_service__descriptor, "WaitProcess", rpc_wait_process},
+    {&grpc__agent_service__descriptor, "ListProcesses", rpc_list_processes},
+    {&grpc__agent_service__descriptor, "ReadStdout", rpc_read_stdout},
+    {&grpc__agent_service__descriptor, "ReadStderr", rpc_read_stderr},
+    {&grpc__agent_service__descriptor, "WriteStdin", rpc_write_stdin},
+    {&grpc__agent_service__descriptor, "CloseStdin", rpc_close_stdin},
+    {&grpc__agent_service__descriptor, "TtyWinResize", rpc_tty_win_resize},
+};
+
+int agent_rpc_register(struct agent *a, kata_ttrpc_server *s, kata_error *err)
+{
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(handlers); i++) {
+                int r = kata_ttrpc_server_register_method(
+                    s, handlers[i].service, handlers[i].method, handlers[i].handler, NULL, a, err);
+                if (r < 0)
+                        return kata_error_prefix(err, "registering %s", handlers[i].method);
+        }
+        return 0;
+}
+
+int rpc_fail(kata_ttrpc_status *status, const kata_error *err)
+{
+        int code;
+        switch (err->code) {
+        case EINVAL:
+        case ERANGE:
+        case E2BIG:
+                code = KATA_TTRPC_INVALID_ARGUMENT;
+                break;
+        case ENOENT:
+        case ESRCH:
+                code = KATA_TTRPC_NOT_FOUND;
+                break;
+        case EEXIST:
+                code = KATA_TTRPC_ALREADY_EXISTS;
+                break;
+        case EBUSY:
+                code = KATA_TTRPC_FAILED_PRECONDITION;
+                break;
+        case ETIMEDOUT:
+                code = KATA_TTRPC_DEADLINE_EXCEEDED;
+                break;
+        case ENOTSUP:
+        case ENOSYS:
+                code = KATA_TTRPC_UNIMPLEMENTED;
+                break;
+        case ECANCELED:
+                code = KATA_TTRPC_UNAVAILABLE;
+                break;
+        case EPERM:
+        case EACCES:
+                code = KATA_TTRPC_PERMISSION_DENIED;
+                break;
+        default:
+                code = KATA_TTRPC_INTERNAL;
+        }
+        return kata_ttrpc_status_set(status, code, "%s", err->msg[0] ? err->msg : "failed");
+}
+
+void *rpc_new_message(const ProtobufCMessageDescriptor *desc)
+{
+        ProtobufCMessage *m = calloc(1, desc->sizeof_message);
+        if (m)
+                desc->message_init(m);
+        return m;
+}
+
+char *rpc_strdup(const char *s)
+{
+        char *d = strdup(s ? s : "");
+        return d ? d : (char *)protobuf_c_empty_string;
+}
