@@ -118,42 +118,65 @@ void kata_host_device(const struct kata_host *host, const char *path, struct kat
         free(full);
 }
 
-int kata_host_info_collect(struct kata_host *host, struct kata_host_info *info, kata_error *err)
+void kata_host_read_release(const struct kata_host *host, char *buf, size_t size)
+{
+        char *s = NULL;
+        buf[0] = '\0';
+        if (kata_read_line_at(host->root, "/proc/sys/kernel/osrelease", &s, NULL) == 0) {
+                snprintf(buf, size, "%s", s);
+                free(s);
+        }
+}
+
+int kata_host_read_cpuinfo(const struct kata_host *host, struct kata_cpuinfo *cpu, kata_error *err)
+{
+        char *text = NULL;
+        size_t len = 0;
+        memset(cpu, 0, sizeof(*cpu));
+        int r = kata_read_file_at(host->root, "/proc/cpuinfo", 4u << 20, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = kata_cpuinfo_parse(text, len, cpu, err);
+        free(text);
+        return r;
+}
+
+void kata_host_info_fill(struct kata_host *host, struct kata_host_info *info, const char *release,
+                         const struct kata_cpuinfo *cpu, const struct kata_kconfig *cfg)
 {
         memset(info, 0, sizeof(*info));
         snprintf(info->arch, sizeof(info->arch), "%s", host->arch);
-
-        char *s = NULL;
-        if (kata_read_line_at(host->root, "/proc/sys/kernel/osrelease", &s, NULL) == 0) {
-                snprintf(info->kernel_release, sizeof(info->kernel_release), "%s", s);
-                free(s);
+        snprintf(info->kernel_release, sizeof(info->kernel_release), "%s", release);
+        if (cpu) {
+                snprintf(info->cpu_vendor, sizeof(info->cpu_vendor), "%s", cpu->vendor);
+                snprintf(info->cpu_model, sizeof(info->cpu_model), "%s", cpu->model);
+                info->cpu_count = cpu->processors;
+                info->nested = kata_cpuinfo_has_flag(cpu, "hypervisor");
         }
-
-        char *text = NULL;
-        size_t len = 0;
-        struct kata_cpuinfo cpu = {0};
-        if (kata_read_file_at(host->root, "/proc/cpuinfo", 4u << 20, &text, &len, NULL) == 0) {
-                int r = kata_cpuinfo_parse(text, len, &cpu, err);
-                free(text);
-                if (r < 0)
-                        return r;
-                snprintf(info->cpu_vendor, sizeof(info->cpu_vendor), "%s", cpu.vendor);
-                snprintf(info->cpu_model, sizeof(info->cpu_model), "%s", cpu.model);
-                info->cpu_count = cpu.processors;
-                info->nested = kata_cpuinfo_has_flag(&cpu, "hypervisor");
-                kata_cpuinfo_free(&cpu);
-        }
-
-        struct kata_kconfig cfg = {0};
-        bool have_cfg =
-            kata_kconfig_load(host->root, info->kernel_release, &cfg, NULL, 0, NULL) == 0;
-        info->flavour = kata_kvm_flavour_detect(host, have_cfg ? &cfg : NULL, info->cpu_vendor);
-        if (have_cfg)
-                kata_kconfig_free(&cfg);
-
+        info->flavour = kata_kvm_flavour_detect(host, cfg, info->cpu_vendor);
         kata_kvm_probe(host, info);
         kata_cgroups_detect(host, info);
         info->systemd_running = kata_path_exists_at(host->root, "/run/systemd/system");
+}
+
+int kata_host_info_collect(struct kata_host *host, struct kata_host_info *info, kata_error *err)
+{
+        char release[128];
+        kata_host_read_release(host, release, sizeof(release));
+        struct kata_cpuinfo cpu;
+        kata_error read_err = KATA_ERROR_INIT;
+        int r = kata_host_read_cpuinfo(host, &cpu, &read_err);
+        if (r == -ENOMEM) {
+                *err = read_err;
+                return r;
+        }
+        bool have_cpu = r == 0;
+        struct kata_kconfig cfg;
+        bool have_cfg = kata_kconfig_load(host->root, release, &cfg, NULL, 0, NULL) == 0;
+        kata_host_info_fill(host, info, release, have_cpu ? &cpu : NULL, have_cfg ? &cfg : NULL);
+        kata_cpuinfo_free(&cpu);
+        if (have_cfg)
+                kata_kconfig_free(&cfg);
         return 0;
 }
 

@@ -49,6 +49,13 @@ bool kata_sys_module_exists(const struct kata_host *host, const char *module);
 /* Y/N/1/0 module parameter: 1 yes, 0 no, -1 unreadable. */
 int kata_module_param_bool(const struct kata_host *host, const char *module, const char *param);
 
+/* kata_host_info_collect in steps, so kata_check_run reads cpuinfo and the kernel
+ * config once for the facts and the checks (host.c). */
+void kata_host_read_release(const struct kata_host *host, char *buf, size_t size);
+int kata_host_read_cpuinfo(const struct kata_host *host, struct kata_cpuinfo *cpu, kata_error *err);
+void kata_host_info_fill(struct kata_host *host, struct kata_host_info *info, const char *release,
+                         const struct kata_cpuinfo *cpu, const struct kata_kconfig *cfg);
+
 /* Collectors used by kata_host_info_collect (cgroups.c, kvm_probe.c). */
 void kata_cgroups_detect(const struct kata_host *host, struct kata_host_info *info);
 void kata_kvm_probe(struct kata_host *host, struct kata_host_info *info);

@@ -96,36 +96,35 @@ static void ctx_free(struct kata_check_ctx *ctx)
         free(ctx->modules_builtin);
 }
 
+/* Reads what several checks share, then the host facts from the same data. */
 static int ctx_init(struct kata_check_ctx *ctx, struct kata_host *host, struct kata_host_info *info,
                     kata_error *err)
 {
         memset(ctx, 0, sizeof(*ctx));
         ctx->host = host;
         ctx->info = info;
-        char *text = NULL;
-        size_t len = 0;
-        if (kata_read_file_at(host->root, "/proc/cpuinfo", 4u << 20, &text, &len, NULL) == 0) {
-                int r = kata_cpuinfo_parse(text, len, &ctx->cpu, err);
-                free(text);
-                if (r < 0)
-                        return r;
-                ctx->have_cpu = true;
-        }
-        kata_error cfg_err = KATA_ERROR_INIT;
-        int r = kata_kconfig_load(host->root, info->kernel_release, &ctx->kconfig,
-                                  ctx->kconfig_source, sizeof(ctx->kconfig_source), &cfg_err);
+        char release[128];
+        kata_host_read_release(host, release, sizeof(release));
+        kata_error read_err = KATA_ERROR_INIT;
+        int r = kata_host_read_cpuinfo(host, &ctx->cpu, &read_err);
         if (r == -ENOMEM) {
-                *err = cfg_err;
+                *err = read_err;
+                return r;
+        }
+        ctx->have_cpu = r == 0;
+        r = kata_kconfig_load(host->root, release, &ctx->kconfig, ctx->kconfig_source,
+                              sizeof(ctx->kconfig_source), &read_err);
+        if (r == -ENOMEM) {
+                *err = read_err;
                 return r;
         }
         ctx->have_kconfig = r == 0;
         if (kata_read_file_at(host->root, "/proc/modules", 8u << 20, &ctx->proc_modules, NULL,
                               NULL) < 0)
                 ctx->proc_modules = NULL;
-        if (info->kernel_release[0]) {
+        if (release[0]) {
                 char path[256];
-                snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
-                         info->kernel_release);
+                snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", release);
                 if (kata_read_file_at(host->root, path, 8u << 20, &ctx->modules_builtin, NULL,
                                       NULL) < 0)
                         ctx->modules_builtin = NULL;
@@ -134,21 +133,20 @@ static int ctx_init(struct kata_check_ctx *ctx, struct kata_host *host, struct k
             ctx->proc_modules != NULL ||
             (ctx->have_kconfig && kata_kconfig_get(&ctx->kconfig, "CONFIG_MODULES") == 'y') ||
             (!ctx->have_kconfig && ctx->modules_builtin != NULL);
+        kata_host_info_fill(host, info, release, ctx->have_cpu ? &ctx->cpu : NULL,
+                            ctx->have_kconfig ? &ctx->kconfig : NULL);
         return 0;
 }
 
 int kata_check_run(struct kata_host *host, struct kata_check_report *report, kata_error *err)
 {
         memset(report, 0, sizeof(*report));
-        int r = kata_host_info_collect(host, &report->info, err);
-        if (r < 0)
-                return kata_error_prefix(err, "collecting host facts");
         report->as_root = host->euid == 0;
         report->results = calloc(KATA_ARRAY_SIZE(checks), sizeof(*report->results));
         if (!report->results)
                 return kata_error_set(err, ENOMEM, "out of memory");
         struct kata_check_ctx ctx;
-        r = ctx_init(&ctx, host, &report->info, err);
+        int r = ctx_init(&ctx, host, &report->info, err);
         if (r < 0) {
                 ctx_free(&ctx);
                 kata_check_report_free(report);
