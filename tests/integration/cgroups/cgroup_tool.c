@@ -23,7 +23,8 @@ static int usage(void)
                 "usage: %s layout | map PATH [ID] | driver INIT PATH |\n"
                 "  create REL | delete REL | add REL PID | pids REL | exec REL -- CMD... |\n"
                 "  apply REL KEY=VALUE... | stats REL | freeze REL | thaw REL | kill REL |\n"
-                "  oom-run REL TIMEOUT_MS -- CMD... | alloc MIB | forkbomb N\n"
+                "  oom-run REL TIMEOUT_MS -- CMD... | alloc MIB | forkbomb N |\n"
+                "  stats-bench ROUNDS REL...\n"
                 "Root: $KATA_CGROUP_ROOT (default /sys/fs/cgroup).\n",
                 prog);
         return 2;
@@ -250,6 +251,33 @@ static int cmd_forkbomb(long n)
         return 0;
 }
 
+/* Reads the stats of every cgroup `rounds` times; prints the cost per cgroup read. */
+static int cmd_stats_bench(kata_cgroup_layout *l, long rounds, int n, char **rels, kata_error *err)
+{
+        kata_cgroup *cgs[64];
+        if (n > 64 || rounds <= 0)
+                return kata_error_set(err, EINVAL, "1..64 cgroups and a positive round count");
+        for (int i = 0; i < n; i++)
+                if (kata_cgroup_open(l, rels[i], &cgs[i], err) < 0) {
+                        while (i--)
+                                kata_cgroup_free(cgs[i]);
+                        return -1;
+                }
+        static kata_cgroup_stats s;
+        int r = 0;
+        uint64_t t0 = kata_now_monotonic_ns();
+        for (long k = 0; k < rounds && r == 0; k++)
+                for (int i = 0; i < n && r == 0; i++)
+                        r = kata_cgroup_stats_read(cgs[i], &s, err);
+        uint64_t dt = kata_now_monotonic_ns() - t0;
+        for (int i = 0; i < n; i++)
+                kata_cgroup_free(cgs[i]);
+        if (r < 0)
+                return r;
+        printf("reads=%ld ns_per_read=%" PRIu64 "\n", rounds * n, dt / (uint64_t)(rounds * n));
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         kata_log_init(prog, KATA_LOG_WARN);
@@ -281,6 +309,11 @@ int main(int argc, char **argv)
         if (load(&l, &err) < 0)
                 return fail(&err);
         int rc = 0;
+        if (strcmp(cmd, "stats-bench") == 0 && argc >= 4) {
+                rc = cmd_stats_bench(l, atol(argv[2]), argc - 3, argv + 3, &err) < 0 ? fail(&err)
+                                                                                     : 0;
+                goto out;
+        }
         if (strcmp(cmd, "layout") == 0) {
                 printf("mode=%s\n", kata_cgroup_mode_name(kata_cgroup_layout_mode(l)));
                 for (int c = 0; c < KATA_CGROUP_NR_CONTROLLERS; c++) {
