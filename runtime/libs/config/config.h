@@ -10,7 +10,8 @@
  * clh, dragonball, stratovirt, remote), [agent.kata], [runtime]; [factory] and [image]
  * are accepted and ignored. Values use the TOML subset of config/toml_value.h. Lines
  * are at most KATA_CONFIG_MAX_LINE bytes once a trailing `#` comment is dropped
- * (libinih's line buffer); a `;` preceded by a blank starts a comment even inside a
+ * (libinih's line buffer); an array may span several lines, joined into one logical
+ * line that must fit too; a `;` preceded by a blank starts a comment even inside a
  * string (libinih's inline comments).
  *
  * Unknown keys and sections are not errors: they become warnings ("file:line: key:
@@ -83,7 +84,7 @@ struct kata_runtime_config {
         bool sandbox_cgroup_only;
         bool static_sandbox_resource_mgmt;
         char *internetworking_model; /* "tcfilter" (default), "macvtap" or "none" */
-        char *state_root;            /* absolute, default /run/kata */
+        char *state_root;            /* absolute, default /run/kata (also when "") */
 };
 
 struct kata_config {

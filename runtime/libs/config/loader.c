@@ -17,6 +17,7 @@
 /* Bounds that keep a hostile file cheap to reject. */
 #define MAX_SECTIONS 256
 #define MAX_WARNINGS 100
+#define MAX_JOINS    256
 
 struct seen_section {
         char *name;
@@ -27,7 +28,17 @@ struct parse_ctx {
         const char *name; /* file name in messages */
         const char *data;
         size_t len, pos;
-        unsigned line;
+        unsigned line;         /* where the current logical line starts, for messages */
+        unsigned phys_line;    /* lines read so far */
+        unsigned logical_line; /* lines handed to libinih so far */
+        /* Multi-line arrays joined into one logical line. */
+        char *joined;
+        size_t joined_len;
+        unsigned extra_lines;
+        struct {
+                unsigned logical, extra;
+        } joins[MAX_JOINS];
+        size_t njoins;
         struct kata_config *cfg;
         kata_error *err;
         bool failed;
@@ -208,33 +219,127 @@ static size_t without_comment(const char *line, size_t n)
         return n;
 }
 
-/* libinih's line source. Stops the parse (returns NULL) once something failed. */
-static char *read_line(char *str, int num, void *stream)
+/* The next physical line, without leading and trailing blanks (and the BOM). Without
+ * leading blanks libinih never takes an indented key for the continuation of the
+ * previous value (TOML allows indentation). False at the end or on a NUL byte. */
+static bool next_line(struct parse_ctx *ctx, const char **out, size_t *outlen)
 {
-        struct parse_ctx *ctx = stream;
         if (ctx->failed || ctx->pos >= ctx->len)
-                return NULL;
+                return false;
         const char *start = ctx->data + ctx->pos;
         const char *nl = memchr(start, '\n', ctx->len - ctx->pos);
         size_t n = nl ? (size_t)(nl - start) : ctx->len - ctx->pos;
         ctx->pos += n + (nl ? 1 : 0);
-        ctx->line++;
+        ctx->phys_line++;
         if (memchr(start, '\0', n)) {
+                ctx->line = ctx->phys_line;
                 fail_at(ctx, "line", "NUL byte in the file");
-                return NULL;
+                return false;
         }
-        if (ctx->line == 1 && n >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+        if (ctx->phys_line == 1 && n >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
                 start += 3;
                 n -= 3;
         }
-        /* Without leading blanks libinih never takes an indented key for the
-         * continuation of the previous value (TOML allows indentation). */
         while (n && (*start == ' ' || *start == '\t')) {
                 start++;
                 n--;
         }
         while (n && (start[n - 1] == ' ' || start[n - 1] == '\t' || start[n - 1] == '\r'))
                 n--;
+        *out = start;
+        *outlen = n;
+        return true;
+}
+
+/* Change in `[` nesting over line[0..n), brackets inside strings not counted. */
+static int bracket_depth(const char *line, size_t n)
+{
+        int depth = 0;
+        char quote = 0;
+        for (size_t i = 0; i < n; i++) {
+                char c = line[i];
+                if (quote) {
+                        if (c == '\\' && quote == '"' && i + 1 < n)
+                                i++;
+                        else if (c == quote)
+                                quote = 0;
+                } else if (c == '"' || c == '\'') {
+                        quote = c;
+                } else if (c == '[') {
+                        depth++;
+                } else if (c == ']') {
+                        depth--;
+                }
+        }
+        return depth;
+}
+
+/* An array value that spans several lines is joined into one logical line (comments
+ * dropped) so libinih sees `key = [...]`. Returns false when out of memory. */
+static bool join_array_lines(struct parse_ctx *ctx, const char *first, size_t n, int depth)
+{
+        size_t cap = n + 256;
+        char *buf = malloc(cap);
+        if (!buf)
+                return false;
+        memcpy(buf, first, n);
+        size_t used = n;
+        const char *line;
+        size_t len;
+        unsigned start_line = ctx->phys_line;
+        while (depth > 0 && used <= KATA_CONFIG_MAX_LINE && next_line(ctx, &line, &len)) {
+                len = without_comment(line, len);
+                while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+                        len--;
+                if (used + 1 + len + 1 > cap) {
+                        cap = used + 1 + len + 256;
+                        char *nb = realloc(buf, cap);
+                        if (!nb) {
+                                free(buf);
+                                return false;
+                        }
+                        buf = nb;
+                }
+                buf[used++] = ' ';
+                memcpy(buf + used, line, len);
+                used += len;
+                depth += bracket_depth(line, len);
+        }
+        free(ctx->joined);
+        ctx->joined = buf;
+        ctx->joined_len = used;
+        ctx->extra_lines += ctx->phys_line - start_line;
+        if (ctx->njoins < MAX_JOINS) {
+                ctx->joins[ctx->njoins].logical = ctx->logical_line;
+                ctx->joins[ctx->njoins].extra = ctx->extra_lines;
+                ctx->njoins++;
+        }
+        return true;
+}
+
+/* libinih's line source. Stops the parse (returns NULL) once something failed. */
+static char *read_line(char *str, int num, void *stream)
+{
+        struct parse_ctx *ctx = stream;
+        const char *start;
+        size_t n;
+        if (!next_line(ctx, &start, &n))
+                return NULL;
+        ctx->logical_line++;
+        ctx->line = ctx->phys_line;
+        if (n && start[0] != '[' && start[0] != '#' && start[0] != ';') {
+                size_t code = without_comment(start, n);
+                int depth = bracket_depth(start, code);
+                if (depth > 0) {
+                        if (!join_array_lines(ctx, start, code, depth)) {
+                                ctx->failed = true;
+                                kata_error_set(ctx->err, ENOMEM, "out of memory");
+                                return NULL;
+                        }
+                        start = ctx->joined;
+                        n = ctx->joined_len;
+                }
+        }
         if (num >= 1 && n > (size_t)num - 1) {
                 /* Long comments (Kata's files have some) are dropped, long values refused. */
                 n = without_comment(start, n);
@@ -250,6 +355,15 @@ static char *read_line(char *str, int num, void *stream)
         if (str[0] == '[' && section_header(ctx, str) < 0)
                 return NULL;
         return str;
+}
+
+/* The physical line of libinih's logical line number (they differ after joins). */
+static unsigned physical_line(const struct parse_ctx *ctx, unsigned logical)
+{
+        unsigned extra = 0;
+        for (size_t i = 0; i < ctx->njoins && ctx->joins[i].logical < logical; i++)
+                extra = ctx->joins[i].extra;
+        return logical + extra;
 }
 
 static int store_value(struct parse_ctx *ctx, const struct kata_config_key *key, void *base,
@@ -407,21 +521,26 @@ int kata_config_parse_buffer(const char *name, const char *data, size_t len,
                 r = kata_error_set(err, ENOMEM, "%s: out of memory", name);
         } else if (line != 0) {
                 r = kata_error_set(err, EINVAL,
-                                   "%s:%d: syntax error: expected 'key = value', '[section]' or "
-                                   "a comment (each value and array must fit on one line)",
-                                   name, line);
+                                   "%s:%u: syntax error: expected 'key = value', '[section]' or "
+                                   "a comment",
+                                   name, physical_line(ctx, (unsigned)line));
         } else {
                 r = 0;
         }
         for (size_t i = 0; i < ctx->nsections; i++)
                 free(ctx->sections[i].name);
+        free(ctx->joined);
         free(ctx);
         if (r < 0) {
                 kata_config_free(&cfg);
                 return r;
         }
+        /* An empty state_root means "not set", like any empty path: the default. */
+        if (!cfg.runtime.state_root)
+                cfg.runtime.state_root = strdup(KATA_CONFIG_DEFAULT_ROOT);
         char *source = strdup(name);
-        if (!source) {
+        if (!source || !cfg.runtime.state_root) {
+                free(source);
                 kata_config_free(&cfg);
                 return kata_error_set(err, ENOMEM, "out of memory");
         }

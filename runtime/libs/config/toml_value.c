@@ -324,8 +324,7 @@ int kata_toml_parse_string_array(const char *text, struct kata_string_list *out,
         int r = 0;
         while (*p != ']') {
                 if (*p == '\0' || *p == '#') {
-                        r = kata_error_set(err, EINVAL,
-                                           "unterminated array (arrays must fit on one line)");
+                        r = kata_error_set(err, EINVAL, "unterminated array");
                         goto fail;
                 }
                 if (*p != '"' && *p != '\'') {

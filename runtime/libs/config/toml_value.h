@@ -9,7 +9,9 @@
  *   integers  decimal, optional sign, `_` between digits (1_024); no leading zeros,
  *             no hex/octal/binary, no floats.
  *   booleans  true, false.
- *   arrays    of strings, on one line: ["a", 'b'], [] and a trailing comma allowed.
+ *   arrays    of strings: ["a", 'b'], [] and a trailing comma allowed. These
+ *             parsers see one line; the loader joins an array spread over several
+ *             lines (dropping their comments) before it gets here.
  *   comments  `#` outside a string runs to the end of the line.
  *
  * Each parser fails with -EINVAL and a message saying what was wrong with the value;

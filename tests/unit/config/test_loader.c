@@ -241,10 +241,9 @@ static void test_syntax_errors(void **state)
 {
         expect_error("[runtime]\nenable_debug = true\njust words\n",
                      "cfg.toml:3: syntax error: expected 'key = value', '[section]' or a "
-                     "comment (each value and array must fit on one line)");
-        expect_error("[agent.kata]\nkernel_modules = [\n  \"a\",\n]\n",
-                     "cfg.toml:2: kernel_modules: unterminated array (arrays must fit on one "
-                     "line)");
+                     "comment");
+        expect_error("[agent.kata]\nkernel_modules = [\n  \"a\",\n\n",
+                     "cfg.toml:2: kernel_modules: unterminated array");
         char longline[400];
         snprintf(longline, sizeof(longline), "[hypervisor.qemu]\nkernel_params = \"%0250d\"\n", 0);
         expect_error(longline, "cfg.toml:2: line: longer than 199 characters (comments excepted)");
@@ -254,6 +253,39 @@ static void test_syntax_errors(void **state)
         assert_int_equal(kata_config_parse_buffer("cfg.toml", nul, sizeof(nul) - 1, &cfg, &err),
                          -EINVAL);
         assert_string_equal(err.msg, "cfg.toml:2: line: NUL byte in the file");
+}
+
+static void test_multiline_arrays(void **state)
+{
+        struct kata_config cfg;
+        parse_ok("[agent.kata]\n"
+                 "kernel_modules = [ # modules the guest loads\n"
+                 "    \"e1000e InterruptThrottleRate=3000\",  # a comment with ] and [\n"
+                 "\n"
+                 "    'i915', \"x[y]\"\n"
+                 "]\n"
+                 "dial_timeout = 7\n"
+                 "[runtime]\n"
+                 "typo = 1\n",
+                 &cfg);
+        assert_int_equal(cfg.agent.kernel_modules.count, 3);
+        assert_string_equal(cfg.agent.kernel_modules.items[0], "e1000e InterruptThrottleRate=3000");
+        assert_string_equal(cfg.agent.kernel_modules.items[1], "i915");
+        assert_string_equal(cfg.agent.kernel_modules.items[2], "x[y]");
+        assert_int_equal(cfg.agent.dial_timeout, 7);
+        const char *const *w;
+        /* Line numbers after a joined array are still the file's. */
+        assert_int_equal(kata_config_warnings(&cfg, &w), 1);
+        assert_string_equal(w[0], "cfg.toml:9: typo: unknown key in [runtime], ignored");
+        kata_config_free(&cfg);
+
+        /* An error inside a multi-line array names the line where the key is. */
+        expect_error("[agent.kata]\nkernel_modules = [\n  \"a\",\n  3,\n]\n",
+                     "cfg.toml:2: kernel_modules: array element 2: expected a quoted string "
+                     "near '3, ]'");
+        expect_error("[agent.kata]\nkernel_modules = [\n  \"a\",\n]\nnonsense\n",
+                     "cfg.toml:5: syntax error: expected 'key = value', '[section]' or a "
+                     "comment");
 }
 
 static void test_comments_crlf_bom(void **state)
@@ -429,6 +461,11 @@ static void test_kata_style_file_is_quiet(void **state)
         assert_null(cfg.hypervisor.kernel_params);
         assert_int_equal(cfg.agent.kernel_modules.count, 0);
         kata_config_free(&cfg);
+
+        /* Empty means not set: keys with a default get the default back. */
+        parse_ok("[runtime]\nstate_root = \"\"\n", &cfg);
+        assert_string_equal(cfg.runtime.state_root, "/run/kata");
+        kata_config_free(&cfg);
 }
 
 static void test_example_file_loads(void **state)
@@ -474,6 +511,7 @@ int main(void)
             cmocka_unit_test(test_unknown_keys_warn_with_lines),
             cmocka_unit_test(test_bad_values_name_file_and_line),
             cmocka_unit_test(test_syntax_errors),
+            cmocka_unit_test(test_multiline_arrays),
             cmocka_unit_test(test_comments_crlf_bom),
             cmocka_unit_test(test_long_comments),
             cmocka_unit_test(test_lookup_order),
