@@ -54,7 +54,7 @@ static const struct argp_option options[] = {
     {"json", OPT_JSON, NULL, 0, "One JSON object: checks, verdicts, release", 0},
     {"strict", 's', NULL, 0, "Warnings of required or advisory checks fail too", 0},
     {"timeout", OPT_TIMEOUT, "SEC", 0, "Network timeout per request (default 10)", 0},
-    {"network", OPT_NETWORK, NULL, 0, "Do the network version check in 'all' even as root", 0},
+    {"network", OPT_NETWORK, NULL, 0, "Do the release check in 'all' even as root", 0},
     {"no-network-checks", 'n', NULL, 0, "Same as the no-network-checks subcommand", 0},
     {"check-version-only", OPT_CHECK_VERSION_ONLY, NULL, 0,
      "Same as the check-version-only subcommand", 0},
@@ -287,6 +287,8 @@ int cmd_check(int argc, char **argv)
 {
         struct check_args a = {.verbosity = KATA_CHECK_NORMAL};
         struct argp argp = {options, parse_opt, "[SUBCOMMAND]", doc, NULL, NULL, NULL};
+        char name[] = "kata-ctl check"; /* argp names the program after argv[0] */
+        argv[0] = name;
         argp_parse(&argp, argc, argv, 0, NULL, &a);
         if (!a.hypervisor)
                 a.hypervisor = check_default_hypervisor();
