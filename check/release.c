@@ -304,39 +304,45 @@ static bool link_params_say_next(const char *p, size_t n)
         return false;
 }
 
-/* Finds the rel="next" target in a Link header ("<url>; rel=\"next\", <url>; ...").
- * Returns a malloc'd string resolved against base, or NULL when there is none. */
-static char *link_next_url(const char *link, const char *base)
+int kata_release_link_next(const char *link, const char *base, char **next, kata_error *err)
 {
         const char *p = link;
 
+        *next = NULL;
         while ((p = strchr(p, '<')) != NULL) {
                 const char *close = strchr(p, '>');
                 if (close == NULL)
-                        return NULL;
+                        return kata_error_set(err, EBADMSG, "bad Link header: '<' without '>'");
                 const char *params = close + 1;
                 const char *next_entry = strchr(params, '<');
                 size_t plen = next_entry ? (size_t)(next_entry - params) : strlen(params);
-                if (link_params_say_next(params, plen)) {
-                        char *target = strndup(p + 1, (size_t)(close - p - 1));
-                        char *resolved = NULL;
-                        CURLU *u = curl_url();
-                        if (target != NULL && u != NULL &&
-                            curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-                            curl_url_set(u, CURLUPART_URL, target, 0) == CURLUE_OK) {
-                                char *s = NULL;
-                                if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
-                                        resolved = strdup(s);
-                                        curl_free(s);
-                                }
-                        }
-                        curl_url_cleanup(u);
-                        free(target);
-                        return resolved;
+                if (!link_params_say_next(params, plen)) {
+                        p = close + 1;
+                        continue;
                 }
-                p = close + 1;
+
+                int len = (int)(close - p - 1);
+                char *target = strndup(p + 1, (size_t)len);
+                CURLU *u = curl_url();
+                char *s = NULL;
+                int ret = 0;
+                if (target == NULL || u == NULL)
+                        ret = kata_error_set(err, ENOMEM, "out of memory");
+                else if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+                         curl_url_set(u, CURLUPART_URL, target, 0) != CURLUE_OK ||
+                         curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+                        ret = kata_error_set(err, EBADMSG,
+                                             "bad Link header: rel=\"next\" target '%.*s' is "
+                                             "not a URL",
+                                             len > 200 ? 200 : len, p + 1);
+                else if ((*next = strdup(s)) == NULL)
+                        ret = kata_error_set(err, ENOMEM, "out of memory");
+                curl_free(s);
+                curl_url_cleanup(u);
+                free(target);
+                return ret;
         }
-        return NULL;
+        return 0;
 }
 
 /* "2026-11-28 19:00:00 UTC" from the epoch seconds of X-RateLimit-Reset. */
@@ -577,7 +583,9 @@ int kata_release_list_fetch(const struct kata_release_options *opts, struct kata
                         if (ret < 0)
                                 kata_error_prefix(err, "GET %s", url);
                 }
-                char *next = ret == 0 ? link_next_url(pg.link, url) : NULL;
+                char *next = NULL;
+                if (ret == 0 && (ret = kata_release_link_next(pg.link, url, &next, err)) < 0)
+                        kata_error_prefix(err, "GET %s", url);
                 free(pg.body);
                 free(url);
                 url = next;

@@ -73,6 +73,12 @@ void kata_release_list_free(struct kata_release_list *list);
 int kata_release_list_parse(const char *json, size_t len, bool include_prereleases,
                             struct kata_release_list *list, kata_error *err);
 
+/* Finds the rel="next" target of a Link header ("<url>; rel=\"next\", <url>; rel=\"last\"")
+ * and resolves it against base (the page's URL). *next is a malloc'd URL, or NULL when
+ * there is no next page. A malformed header or target is an EBADMSG error rather than
+ * a silent end of the listing. Exposed for the unit tests and the fuzzer. */
+int kata_release_link_next(const char *link, const char *base, char **next, kata_error *err);
+
 /* The running version compared against: opts->current_version, else the environment
  * variable KATA_CHECK_CURRENT_VERSION when set and not empty (tests use it), else the
  * project's KATA_VERSION. */

@@ -140,6 +140,45 @@ static void test_deep_nesting(void **state)
         kata_release_list_free(&list);
 }
 
+static void test_link_next(void **state)
+{
+        static const struct {
+                const char *link, *base, *next; /* next NULL: none; "!": error */
+        } cases[] = {
+            {"", "https://a/r", NULL},
+            {"<https://a/r?page=2>; rel=\"next\", <https://a/r?page=5>; rel=\"last\"",
+             "https://a/r", "https://a/r?page=2"},
+            {"<https://a/r?page=1>; rel=\"prev\", <https://a/r?page=3>; rel=\"next\"",
+             "https://a/r?page=2", "https://a/r?page=3"},
+            {"</r?page=2>; rel=next", "http://127.0.0.1:8/r?page=1", "http://127.0.0.1:8/r?page=2"},
+            {"<https://a/2>; rel=\"prev next\"", "https://a/r", "https://a/2"},
+            {"<https://a/2>; REL=\"Next\"", "https://a/r", "https://a/2"},
+            {"<https://a/2>; rel=\"nextpage\"", "https://a/r", NULL},
+            {"<https://a/2>; rel=\"last\"", "https://a/r", NULL},
+            {"<https://a/2; rel=\"next\"", "https://a/r", "!"},
+            {"<http://[::1>; rel=\"next\"", "https://a/r", "!"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *next = (char *)"unset";
+                kata_error err = KATA_ERROR_INIT;
+                int r = kata_release_link_next(cases[i].link, cases[i].base, &next, &err);
+                if (cases[i].next != NULL && strcmp(cases[i].next, "!") == 0) {
+                        if (r != -EBADMSG || strstr(err.msg, "bad Link header") == NULL)
+                                fail_msg("'%s': got %d '%s', expected a bad Link header error",
+                                         cases[i].link, r, err.msg);
+                        assert_null(next);
+                        continue;
+                }
+                if (r != 0)
+                        fail_msg("'%s': failed: %s", cases[i].link, err.msg);
+                if (cases[i].next == NULL)
+                        assert_null(next);
+                else
+                        assert_string_equal(next, cases[i].next);
+                free(next);
+        }
+}
+
 static void test_running_version(void **state)
 {
         struct kata_release_options opts = {0};
@@ -158,7 +197,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_keeps_and_orders), cmocka_unit_test(test_appends_pages),
             cmocka_unit_test(test_fields_fallbacks), cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_running_version),
+            cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_link_next),
+            cmocka_unit_test(test_running_version),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
