@@ -108,6 +108,19 @@ rc=0
 assert_eq 1 "$rc" "exit status with a missing configuration"
 assert_contains "$(cat "$dir/stderr")" "cannot open $dir/missing.toml" "missing file"
 
+# Host facts come from libkata-check, so a fixture host (--host-root) is reported as
+# that host: here the PVM machine and an arm64 one.
+hostline='import json,sys; h=json.load(sys.stdin)["host"]; print(h["arch"], h["kvm"]["flavour"], h["cgroups"]["layout"], h["distro"]["name"])'
+fixtures=$KATA_SOURCE_DIR/tests/fixtures/hosts
+got=$("$KATA_CTL" env --json --host-root "$fixtures/pvm-host" 2>/dev/null | python3 -c "$hostline")
+assert_eq "x86_64 kvm_pvm hybrid unknown" "$got" "pvm-host fixture"
+got=$("$KATA_CTL" env --json --host-root "$fixtures/arm64" 2>/dev/null | python3 -c "$hostline")
+assert_contains "$got" "aarch64 kvm_arm64" "arm64 fixture"
+rc=0
+"$KATA_CTL" env --host-root "$dir/no-such-host" >/dev/null 2>"$dir/stderr" || rc=$?
+assert_eq 1 "$rc" "exit status with a bad host root"
+assert_contains "$(cat "$dir/stderr")" "host root $dir/no-such-host" "bad host root"
+
 # Usage errors exit 2; --help exits 0.
 assert_status 2 "$KATA_CTL" env --no-such-flag
 assert_status 2 "$KATA_CTL" env extra-argument
