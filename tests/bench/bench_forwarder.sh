@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Forwarder benchmark, every figure measured against its peer in the same run:
+#  1. throughput from 1, 4 and 16 agents (kata-test-span-sender, ~150-byte spans in
+#     100-span frames) into
+#       - socat relaying the same bytes from a unix socket to /dev/null (the peer),
+#       - the forwarder decoding every span to the jsonl sink (/dev/null),
+#       - the forwarder passing OTLP protobuf through after a wire-format check (otlp
+#         sink to a loopback receiver that discards; ingest and delivery both timed);
+#  2. cost per span call: tracing off, on without an LTTng session, on with a session
+#     (root and lttng-sessiond only; a snapshot session, so nothing is written to disk).
+# BENCH_SMOKE=1 (or --smoke) runs a few MB only, to check that it all works.
+source "$KATA_SOURCE_DIR/tests/lib.sh"
+[ "${1:-}" = --smoke ] && BENCH_SMOKE=1
+: "${BENCH_SMOKE:=0}"
+
+FWD=$KATA_BIN/kata-trace-forwarder
+SENDER=$KATA_BUILD_DIR/tests/kata-test-span-sender
+SPAN_COST=$KATA_BUILD_DIR/tests/kata-bench-span-cost
+DISCARD=$KATA_BUILD_DIR/tests/kata-bench-otlp-discard
+for b in "$FWD" "$SENDER" "$SPAN_COST" "$DISCARD"; do
+        [ -x "$b" ] || fail "missing $b: build it first"
+done
+command -v socat >/dev/null || fail "socat is needed (in .ci/install-deps)"
+
+SPANS_PER_FRAME=100
+if [ "$BENCH_SMOKE" = 1 ]; then
+        TOTAL_FRAMES=320 # ~4.5 MB
+        COST_ITER=100000
+else
+        TOTAL_FRAMES=16000 # ~225 MB, 1.6M spans per run
+        COST_ITER=5000000
+fi
+TOTAL_SPANS=$((TOTAL_FRAMES * SPANS_PER_FRAME))
+
+dir=$(scratch_dir)
+bg_pids=()
+session=
+cleanup() {
+        local p
+        for p in "${bg_pids[@]}"; do
+                kill "$p" 2>/dev/null || true
+        done
+        [ -n "$session" ] && lttng destroy "$session" >/dev/null 2>&1
+        rm -rf "$dir"
+}
+trap cleanup EXIT
+
+now_ns() { date +%s%N; }
+
+# Bytes one run sends: measured once by writing the same stream to a file.
+"$SENDER" --out "$dir/stream" --frames $((TOTAL_FRAMES / 16)) --spans $SPANS_PER_FRAME --tag b
+TOTAL_BYTES=$(($(stat -c %s "$dir/stream") * 16))
+rm -f "$dir/stream"
+
+# run_senders SOCKET N: N senders sharing TOTAL_FRAMES; returns when all are done.
+run_senders() {
+        local sock=$1 n=$2 pids=() i
+        for ((i = 0; i < n; i++)); do
+                "$SENDER" --socket "$sock" --frames $((TOTAL_FRAMES / n)) \
+                        --spans $SPANS_PER_FRAME --tag "b$i" &
+                pids+=($!)
+        done
+        for i in "${pids[@]}"; do
+                wait "$i" || fail "sender failed"
+        done
+}
+
+# stat_of ERRFILE KEY: from the forwarder's last totals line.
+stat_of() {
+        grep 'stats: connections=' "$1" | tail -n1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# wait_stat PID ERRFILE KEY VALUE: polls the forwarder's counters (SIGUSR1).
+wait_stat() {
+        local i
+        for ((i = 0; i < 6000; i++)); do
+                kill -USR1 "$1"
+                sleep 0.01
+                [ "$(stat_of "$2" "$3")" = "$4" ] && return 0
+        done
+        fail "forwarder never reached $3=$4 (at $(stat_of "$2" "$3"))"
+}
+
+wait_socket() {
+        local i
+        for ((i = 0; i < 200; i++)); do
+                [ -S "$1" ] && return 0
+                sleep 0.05
+        done
+        fail "no socket $1"
+}
+
+rate() { # amount elapsed_ns -> per second
+        awk -v a="$1" -v t="$2" 'BEGIN { printf "%.0f", a / (t / 1e9) }'
+}
+ratio() {
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
+}
+mb() {
+        awk -v a="$1" 'BEGIN { printf "%.0f MB/s", a / 1e6 }'
+}
+
+echo "forwarder throughput: $TOTAL_SPANS spans, $TOTAL_BYTES bytes per run" \
+        "($((TOTAL_BYTES / TOTAL_SPANS)) B/span incl. framing)"
+printf '%-8s %14s %14s %16s %14s %14s %14s\n' agents socat_B/s jsonl_spans/s jsonl_vs_socat \
+        pass_ingest_B/s pass_vs_socat pass_deliv_B/s
+for n in 1 4 16; do
+        # Peer: socat relaying the same bytes to /dev/null.
+        socat -u -b 262144 "UNIX-LISTEN:$dir/socat.sock,fork" OPEN:/dev/null &
+        sp=$!
+        bg_pids+=($sp)
+        wait_socket "$dir/socat.sock"
+        t0=$(now_ns)
+        run_senders "$dir/socat.sock" $n
+        t_socat=$(($(now_ns) - t0))
+        kill $sp 2>/dev/null
+        wait $sp 2>/dev/null || true
+        rm -f "$dir/socat.sock"
+
+        # Forwarder, decoding every span to JSON lines.
+        "$FWD" --listen "$dir/fwd.sock" --sink jsonl=/dev/null 2>"$dir/jsonl.err" &
+        fp=$!
+        bg_pids+=($fp)
+        wait_socket "$dir/fwd.sock"
+        t0=$(now_ns)
+        run_senders "$dir/fwd.sock" $n
+        wait_stat $fp "$dir/jsonl.err" received $TOTAL_SPANS
+        t_jsonl=$(($(now_ns) - t0))
+        kill -TERM $fp
+        wait $fp || fail "forwarder (jsonl) exited non-zero"
+        assert_eq $TOTAL_SPANS "$(stat_of "$dir/jsonl.err" forwarded)" "spans written to jsonl"
+
+        # Forwarder passing OTLP protobuf through to a discarding receiver.
+        coproc DISC { exec "$DISCARD"; }
+        bg_pids+=($DISC_PID)
+        read -r _ port <&"${DISC[0]}"
+        "$FWD" --listen "$dir/fwd.sock" --sink otlp \
+                --otlp-endpoint "http://127.0.0.1:$port/v1/traces" \
+                --otlp-queue-bytes $((2 * TOTAL_BYTES + 64000000)) --otlp-batch-bytes 4000000 \
+                --otlp-batch-ms 20 2>"$dir/otlp.err" &
+        fp=$!
+        bg_pids+=($fp)
+        wait_socket "$dir/fwd.sock"
+        t0=$(now_ns)
+        run_senders "$dir/fwd.sock" $n
+        wait_stat $fp "$dir/otlp.err" received $TOTAL_SPANS
+        t_ingest=$(($(now_ns) - t0))
+        wait_stat $fp "$dir/otlp.err" forwarded $TOTAL_SPANS
+        t_deliv=$(($(now_ns) - t0))
+        kill -TERM $fp
+        wait $fp || fail "forwarder (otlp) exited non-zero"
+        assert_eq 0 "$(stat_of "$dir/otlp.err" dropped)" "spans dropped in pass-through"
+        kill -TERM $DISC_PID
+        wait $DISC_PID 2>/dev/null || true
+
+        socat_bps=$(rate $TOTAL_BYTES $t_socat)
+        jsonl_sps=$(rate $TOTAL_SPANS $t_jsonl)
+        jsonl_bps=$(rate $TOTAL_BYTES $t_jsonl)
+        ingest_bps=$(rate $TOTAL_BYTES $t_ingest)
+        deliv_bps=$(rate $TOTAL_BYTES $t_deliv)
+        printf '%-8s %14s %14s %16s %14s %14s %14s\n' $n "$(mb $socat_bps)" "$jsonl_sps" \
+                "$(ratio $jsonl_bps $socat_bps)" "$(mb $ingest_bps)" \
+                "$(ratio $ingest_bps $socat_bps)" "$(mb $deliv_bps)"
+        pass
+done
+
+echo
+echo "cost per span call (kata_span_begin + kata_span_end, $COST_ITER spans):"
+off=$("$SPAN_COST" off $COST_ITER) || fail "span cost (off) failed"
+on=$("$SPAN_COST" on $COST_ITER) || fail "span cost (on) failed"
+echo "  tracing off:                 $off"
+echo "  on, no LTTng session:        $on"
+if [ "$(id -u)" = 0 ] && command -v lttng >/dev/null && lttng list >/dev/null 2>&1; then
+        session=kata-bench-$$
+        lttng create "$session" --snapshot --output="$dir/snap" >/dev/null || fail "lttng create"
+        lttng enable-event --userspace --session="$session" 'kata_trace:span' >/dev/null
+        lttng start "$session" >/dev/null
+        with=$("$SPAN_COST" on $COST_ITER) || fail "span cost (session) failed"
+        lttng stop "$session" >/dev/null
+        lttng destroy "$session" >/dev/null
+        session=
+        echo "  on, LTTng session recording: $with"
+else
+        echo "  on, LTTng session recording: skipped (needs root and a running lttng-sessiond)"
+fi
+ns() { sed -n 's/.*ns_per_span=\([0-9.]*\).*/\1/p' <<<"$1"; }
+echo "  ratio on-without-session / off: $(ratio "$(ns "$on")" "$(ns "$off")")"
+finish
