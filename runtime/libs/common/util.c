@@ -110,15 +110,15 @@ int kata_read_line_at(const char *root, const char *path, char **out, kata_error
         return 0;
 }
 
-int kata_write_file_atomic(const char *path, const void *data, size_t len, int mode,
-                           kata_error *err)
+static int write_file_via_rename(const char *path, const void *data, size_t len, int mode,
+                                 bool durable, kata_error *err)
 {
         size_t pl = strlen(path);
         char *tmp = malloc(pl + 16);
         if (!tmp)
                 return kata_error_set(err, ENOMEM, "out of memory");
         snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-        int fd = mkstemp(tmp);
+        int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0) {
                 int e = errno;
                 free(tmp);
@@ -140,7 +140,7 @@ int kata_write_file_atomic(const char *path, const void *data, size_t len, int m
                 p += w;
                 left -= (size_t)w;
         }
-        if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, (mode_t)mode) < 0 || (durable && fsync(fd) < 0)) {
                 int e = errno;
                 close(fd);
                 unlink(tmp);
@@ -156,6 +156,18 @@ int kata_write_file_atomic(const char *path, const void *data, size_t len, int m
         }
         free(tmp);
         return 0;
+}
+
+int kata_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+                           kata_error *err)
+{
+        return write_file_via_rename(path, data, len, mode, true, err);
+}
+
+int kata_write_file_replace(const char *path, const void *data, size_t len, int mode,
+                            kata_error *err)
+{
+        return write_file_via_rename(path, data, len, mode, false, err);
 }
 
 int kata_write_string(const char *path, const char *value, kata_error *err)

@@ -29,6 +29,12 @@ int kata_read_line_at(const char *root, const char *path, char **out, kata_error
 int kata_write_file_atomic(const char *path, const void *data, size_t len, int mode,
                            kata_error *err);
 
+/* Same without the fsync: readers still see the old or the new file whole, but a crash
+ * may lose the update. For run-time state that does not outlive a reboot (/run), where
+ * the fsync would cost milliseconds per write and buy nothing. */
+int kata_write_file_replace(const char *path, const void *data, size_t len, int mode,
+                            kata_error *err);
+
 /* Writes a string to an existing file (cgroup and sysfs knobs). */
 int kata_write_string(const char *path, const char *value, kata_error *err);
 

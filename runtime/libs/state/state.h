@@ -2,7 +2,7 @@
  * <root>/<sandbox-id>/state.json and the container index <root>/containers/<container-id>.
  * The schema is documented in runtime/libs/state/README.md.
  *
- * Concurrency: every write goes through kata_write_file_atomic (temp file + rename), so
+ * Concurrency: every write goes through kata_write_file_replace (temp file + rename), so
  * readers never see a partial file and need no lock: kata_state_load and kata_state_list
  * are cheap and never block. Writers take flock locks: the sandbox directory for a
  * sandbox's state.json, then (in that order, never the other) the containers/ directory

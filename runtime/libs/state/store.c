@@ -306,7 +306,7 @@ static int save_in(const char *dir, const kata_sandbox_state *st, kata_error *er
         char path[PATH_MAX];
         r = path_fmt(path, sizeof(path), err, "%s/%s", dir, KATA_STATE_FILENAME);
         if (r == 0)
-                r = kata_write_file_atomic(path, json, strlen(json), 0644, err);
+                r = kata_write_file_replace(path, json, strlen(json), 0644, err);
         free(json);
         return r;
 }
