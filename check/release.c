@@ -58,6 +58,16 @@ static int compare_newest_first(const void *a, const void *b)
         return kata_semver_compare(&rb->semver, &ra->semver);
 }
 
+/* The date and URL end up on a terminal: a server must not be able to send escape
+ * sequences or extra lines through them. */
+static void neutralise_controls(char *s)
+{
+        for (; *s; s++) {
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+        }
+}
+
 /* Fills r from one element of the array. Returns 1 when kept, 0 when skipped (draft,
  * pre-release not asked for, tag that is not semver), <0 on a type error. */
 static int release_from_json(json_object *rel, size_t index, bool include_prereleases,
@@ -83,7 +93,9 @@ static int release_from_json(json_object *rel, size_t index, bool include_prerel
 
         if (draft != NULL && json_object_get_boolean(draft))
                 return 0;
-        if (kata_semver_parse(json_object_get_string(tag), &r->semver, &ignored) < 0)
+        /* "2.5.0\u0000x" is not "2.5.0": a tag with a NUL in it is not a version. */
+        if ((size_t)json_object_get_string_len(tag) != strlen(json_object_get_string(tag)) ||
+            kata_semver_parse(json_object_get_string(tag), &r->semver, &ignored) < 0)
                 return 0;
         /* A pre-release is one by its flag or by its version ("2.5.0-rc1" marked as a
          * normal release is still a release candidate). */
@@ -102,6 +114,8 @@ static int release_from_json(json_object *rel, size_t index, bool include_prerel
                 release_free(r);
                 return kata_error_set(err, ENOMEM, "out of memory");
         }
+        neutralise_controls(r->date);
+        neutralise_controls(r->url);
         return 1;
 }
 

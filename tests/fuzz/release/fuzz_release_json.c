@@ -18,6 +18,12 @@ static void check_list(const struct kata_release_list *list, bool include_pre)
                         abort();
                 if (r->prerelease && !include_pre)
                         abort();
+                for (const char *c = r->url; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                abort(); /* would reach the terminal */
+                for (const char *c = r->date; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                abort();
                 if (i > 0 && kata_semver_compare(&list->items[i - 1].semver, &r->semver) < 0)
                         abort();
         }

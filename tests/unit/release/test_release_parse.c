@@ -85,6 +85,16 @@ static void test_fields_fallbacks(void **state)
         assert_true(list.items[0].prerelease);
         kata_release_list_free(&list);
 
+        /* Control characters cannot reach the terminal; a NUL does not hide in a tag. */
+        const char *hostile = "[{\"tag_name\":\"2.0.0\",\"html_url\":\"https://x/\\u001b[31mred\","
+                              "\"published_at\":\"2026\\nNewer major release\"},"
+                              "{\"tag_name\":\"9.0.0\\u0000x\"}]";
+        assert_int_equal(parse(hostile, false, &list, &err), 0);
+        assert_int_equal(list.count, 1);
+        assert_string_equal(list.items[0].url, "https://x/?[31mred");
+        assert_string_equal(list.items[0].date, "2026?Newer major release");
+        kata_release_list_free(&list);
+
         assert_int_equal(parse(" [ ]\r\n ", false, &list, &err), 0);
         assert_int_equal(list.count, 0);
         kata_release_list_free(&list);
