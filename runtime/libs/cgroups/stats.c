@@ -99,45 +99,74 @@ static int cpu_v2(const kata_cgroup *cg, kata_cgroup_stats *s, kata_error *err)
         return r;
 }
 
+/* Per-cpu usage (precise, ns); the total is their sum, as cpuacct.usage computes it.
+ * Returns 1 when read, 0 when the file is absent. */
+static int cpuacct_percpu(const kata_cgroup *cg, kata_cgroup_stats *s, kata_error *err)
+{
+        char *text = NULL;
+        int r = read_opt(cg, KATA_CGROUP_CPUACCT, "cpuacct.usage_percpu", &text, err);
+        if (r <= 0)
+                return r;
+        char *save = NULL;
+        for (char *t = strtok_r(text, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+                uint64_t v;
+                if (kata_parse_u64(t, &v) < 0) {
+                        free(text);
+                        return not_a_number(cg, KATA_CGROUP_CPUACCT, "cpuacct.usage_percpu",
+                                            "a per-cpu value", err);
+                }
+                s->cpu.usage_ns += v;
+                if (s->cpu.n_percpu < KATA_CGROUP_MAX_CPUS)
+                        s->cpu.percpu_ns[s->cpu.n_percpu++] = v;
+        }
+        free(text);
+        return 1;
+}
+
+/* User and system time. The kernel derives both from tick accounting whichever file is
+ * read: cpuacct.usage_all (ns, one file) where it exists, else cpuacct.stat (USER_HZ). */
+static int cpuacct_user_system(const kata_cgroup *cg, kata_cgroup_stats *s, kata_error *err)
+{
+        char *text = NULL;
+        int r = read_opt(cg, KATA_CGROUP_CPUACCT, "cpuacct.usage_all", &text, err);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                long hz = sysconf(_SC_CLK_TCK);
+                static const char *const keys[] = {"user", "system"};
+                uint64_t *const outs[] = {&s->cpu.user_ns, &s->cpu.system_ns};
+                return read_keys(cg, KATA_CGROUP_CPUACCT, "cpuacct.stat", keys, outs, 2,
+                                 hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull, err);
+        }
+        char *save = NULL;
+        strtok_r(text, "\n", &save); /* "cpu user system" */
+        for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned cpu;
+                uint64_t user, sys;
+                if (sscanf(line, "%u %" SCNu64 " %" SCNu64, &cpu, &user, &sys) != 3) {
+                        free(text);
+                        return not_a_number(cg, KATA_CGROUP_CPUACCT, "cpuacct.usage_all",
+                                            "a per-cpu line", err);
+                }
+                s->cpu.user_ns += user;
+                s->cpu.system_ns += sys;
+        }
+        free(text);
+        return 0;
+}
+
 static int cpu_v1(const kata_cgroup *cg, kata_cgroup_stats *s, kata_error *err)
 {
         int r;
         if (cg_has(cg, KATA_CGROUP_CPUACCT)) {
-                enum kata_cgroup_controller a = KATA_CGROUP_CPUACCT;
-                r = cg_read_u64(cg, a, "cpuacct.usage", &s->cpu.usage_ns, err);
+                r = cpuacct_percpu(cg, s, err);
+                if (r == 0)
+                        r = cg_read_u64(cg, KATA_CGROUP_CPUACCT, "cpuacct.usage", &s->cpu.usage_ns,
+                                        err);
+                if (r >= 0)
+                        r = cpuacct_user_system(cg, s, err);
                 if (r < 0)
                         return r;
-                uint64_t user = UINT64_MAX;
-                r = read_opt_u64(cg, a, "cpuacct.usage_user", &user, err);
-                if (r == 0 && user != UINT64_MAX) {
-                        s->cpu.user_ns = user;
-                        r = cg_read_u64(cg, a, "cpuacct.usage_sys", &s->cpu.system_ns, err);
-                } else if (r == 0) {
-                        /* cpuacct.stat counts USER_HZ ticks. */
-                        long hz = sysconf(_SC_CLK_TCK);
-                        static const char *const keys[] = {"user", "system"};
-                        uint64_t *const outs[] = {&s->cpu.user_ns, &s->cpu.system_ns};
-                        r = read_keys(cg, a, "cpuacct.stat", keys, outs, 2,
-                                      hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull, err);
-                }
-                if (r < 0)
-                        return r;
-                char *text = NULL;
-                r = read_opt(cg, a, "cpuacct.usage_percpu", &text, err);
-                if (r < 0)
-                        return r;
-                char *save = NULL;
-                for (char *t = r > 0 ? strtok_r(text, " \n", &save) : NULL;
-                     t && s->cpu.n_percpu < KATA_CGROUP_MAX_CPUS;
-                     t = strtok_r(NULL, " \n", &save)) {
-                        if (kata_parse_u64(t, &s->cpu.percpu_ns[s->cpu.n_percpu]) < 0) {
-                                free(text);
-                                return not_a_number(cg, a, "cpuacct.usage_percpu",
-                                                    "a per-cpu value", err);
-                        }
-                        s->cpu.n_percpu++;
-                }
-                free(text);
         }
         if (cg_has(cg, KATA_CGROUP_CPU)) {
                 static const char *const keys[] = {"nr_periods", "nr_throttled", "throttled_time"};

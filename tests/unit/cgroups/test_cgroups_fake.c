@@ -297,8 +297,7 @@ static const char *const v1_leaf_files[][2] = {
     {"cpu/kata-x/cpu.stat", "nr_periods 4\nnr_throttled 1\nthrottled_time 999\n"},
     {"cpu/kata-x/cgroup.procs", ""},
     {"cpuacct/kata-x/cpuacct.usage", "123456\n"},
-    {"cpuacct/kata-x/cpuacct.usage_user", "100000\n"},
-    {"cpuacct/kata-x/cpuacct.usage_sys", "23456\n"},
+    {"cpuacct/kata-x/cpuacct.stat", "user 3\nsystem 1\n"},
     {"cpuacct/kata-x/cpuacct.usage_percpu", "100000 23456 0 \n"},
     {"cpuacct/kata-x/cgroup.procs", ""},
     {"cpuset/cpuset.cpus", "0-3\n"},
@@ -454,9 +453,10 @@ static void test_hybrid_stats_freeze_oom(void **state)
         fake_write(f->root, "pids/kata-x/pids.max", "max\n");
         if (kata_cgroup_stats_read(cg, &s, &err) < 0)
                 fail_msg("%s", err.msg);
-        assert_int_equal(s.cpu.usage_ns, 123456);
-        assert_int_equal(s.cpu.user_ns, 100000);
-        assert_int_equal(s.cpu.system_ns, 23456);
+        assert_int_equal(s.cpu.usage_ns, 123456); /* the per-cpu sum */
+        long hz = sysconf(_SC_CLK_TCK);
+        assert_int_equal(s.cpu.user_ns, 3 * (1000000000 / hz)); /* cpuacct.stat ticks */
+        assert_int_equal(s.cpu.system_ns, 1 * (1000000000 / hz));
         assert_int_equal(s.cpu.n_percpu, 3);
         assert_int_equal(s.cpu.percpu_ns[1], 23456);
         assert_int_equal(s.cpu.nr_periods, 4);
@@ -472,6 +472,21 @@ static void test_hybrid_stats_freeze_oom(void **state)
         assert_int_equal(s.memory.oom_kills, 3);
         assert_int_equal(s.pids.current, 2);
         assert_true(s.pids.limit == KATA_CGROUP_UNLIMITED);
+
+        /* Kernels with cpuacct.usage_all: user and system from there, in ns. */
+        fake_write(f->root, "cpuacct/kata-x/cpuacct.usage_all",
+                   "cpu user system\n0 1000 200\n1 30 4\n2 0 0\n");
+        assert_int_equal(kata_cgroup_stats_read(cg, &s, &err), 0);
+        assert_int_equal(s.cpu.usage_ns, 123456);
+        assert_int_equal(s.cpu.user_ns, 1030);
+        assert_int_equal(s.cpu.system_ns, 204);
+        assert_int_equal(s.cpu.n_percpu, 3);
+        fake_write(f->root, "cpuacct/kata-x/cpuacct.usage_all", "cpu user system\n0 x y\n");
+        assert_int_equal(kata_cgroup_stats_read(cg, &s, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "cpuacct.usage_all"));
+        fake_write(f->root, "cpuacct/kata-x/cpuacct.usage_all", "cpu user system\n0 1 2\n");
+        assert_int_equal(kata_cgroup_stats_read(cg, &s, &err), 0);
+
         assert_int_equal(s.io.read_bytes, 100);
         assert_int_equal(s.io.write_bytes, 200);
         assert_int_equal(s.io.read_ios, 1);
