@@ -482,6 +482,8 @@ static void toml_table(FILE *out, const char *path, json_object *obj)
 int cmd_env(int argc, char **argv)
 {
         struct env_opts o = {0};
+        char name[] = "kata-ctl env"; /* argp names the program after argv[0] */
+        argv[0] = name;
         if (argp_parse(&env_argp, argc, argv, 0, NULL, &o) != 0)
                 return KATA_CTL_EXIT_USAGE;
 
