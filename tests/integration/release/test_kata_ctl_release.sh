@@ -120,6 +120,19 @@ count=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$out"
         fail "only-list-releases --json printed no valid JSON: $out"
 assert_eq 6 "$count" "releases in the JSON listing"
 
+# In `all` the release check is one more line: a failure there is a warning and leaves
+# the exit status to the host checks.
+run /none no-network-checks
+host_rc=$rc
+run /patch all --network
+assert_contains "$out" "Newer patch release available: 2.4.2"
+assert_eq "$host_rc" "$rc" "exit status of all with a newer release"
+run /error500 all --network
+assert_contains "$out" "HTTP 500 Internal Server Error"
+assert_eq "$host_rc" "$rc" "exit status of all when the release server fails"
+KATA_CHECK_NO_NETWORK=1 run /patch all --network
+assert_not_contains "$out" "Newer patch release" "all with KATA_CHECK_NO_NETWORK set"
+
 # The token goes out as a bearer token.
 : >"$dir/record"
 GITHUB_TOKEN=secret-for-test run /token check-version-only
