@@ -9,7 +9,9 @@ source "$KATA_SOURCE_DIR/tests/lib.sh"
 TOOL=${1:-$KATA_BUILD_DIR/tests/kata-cgroup-tool}
 if [ "$(id -u)" != 0 ] || ! grep -q " /sys/fs/cgroup/memory .* cgroup " /proc/self/mountinfo; then
         echo "SKIP [$TEST_NAME]: needs root and a v1 memory hierarchy"
-        exit 77
+        # 77 tells ctest (smoke run) it was skipped; `make bench` just moves on.
+        [ "${BENCH_SMOKE:-0}" = 1 ] && exit 77
+        exit 0
 fi
 [ -x "$TOOL" ] || fail "helper $TOOL not built"
 ROUNDS=200
