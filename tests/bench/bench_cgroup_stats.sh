@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for i in $(seq "$N"); do
-        r=/kata-bench-$$-$i
+        r=/kata-test-bench-$$-$i
         rels+=("$r")
         "$TOOL" create "$r"
         "$TOOL" exec "$r" -- sleep 600 &
