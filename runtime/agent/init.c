@@ -129,8 +129,9 @@ int agent_init_mount_cgroups(bool unified, kata_error *err)
                 }
                 if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                           groups[i].names) < 0) {
-                        kata_log_warn("init: mount cgroup %s: %s", groups[i].names,
-                                      strerror(errno));
+                        /* Hierarchy 0: not mounted on the host, maybe held by cgroup2. */
+                        kata_log(groups[i].id ? KATA_LOG_WARN : KATA_LOG_DEBUG,
+                                 "init: mount cgroup %s: %s", groups[i].names, strerror(errno));
                         rmdir(dir);
                         continue;
                 }

@@ -303,8 +303,11 @@ static void child_exec(const struct spawn_plan *plan)
         size_t ng = p->n_additional_gids < 64 ? p->n_additional_gids : 64;
         for (size_t i = 0; i < ng; i++)
                 groups[i] = p->additional_gids[i];
-        if (setgroups(ng, groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
-            setresuid(p->uid, p->uid, p->uid) < 0) {
+        /* Raw system calls: glibc's wrappers would signal the threads of the parent,
+         * which this clone believes it still has, and wait forever. */
+        if (syscall(SYS_setgroups, ng, groups) < 0 ||
+            syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0 ||
+            syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0) {
                 spawn_child_report(CHILD_SYNC_FD, errno, "process.user: cannot become %u:%u",
                                    p->uid, p->gid);
                 _exit(127);
