@@ -264,7 +264,9 @@ int kata_cgroup_oom_fd(const kata_cgroup_oom *w);
 /* After POLLIN: returns the number of new OOM events since the last call (0 for a
  * wake-up without one), or -ENOENT once the cgroup is gone (stop watching). An event is
  * an oom_kill increase; on v1 also a notification that arrives before the kernel has
- * counted its kill (that kill is then not reported twice). */
+ * counted its kill (that kill is then not reported twice). v1 wakes the fd when the
+ * cgroup is removed; v2 does not (checked on Linux 6.18: no inotify event on rmdir), so
+ * free the watch when you remove the cgroup rather than waiting for -ENOENT. */
 int kata_cgroup_oom_consume(kata_cgroup_oom *w, kata_error *err);
 void kata_cgroup_oom_free(kata_cgroup_oom *w);
 
