@@ -56,6 +56,17 @@ static void read_proc_cgroups(const struct kata_host *host, struct kata_host_inf
         free(text);
 }
 
+static bool is_v1_controller_name(const char *opt)
+{
+        static const char *const names[] = {
+            "cpu",   "cpuacct",    "cpuset",   "memory",  "devices", "freezer", "net_cls",
+            "blkio", "perf_event", "net_prio", "hugetlb", "pids",    "rdma",    "misc"};
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(names); i++)
+                if (strcmp(names[i], opt) == 0)
+                        return true;
+        return false;
+}
+
 /* Returns true when some controller is attached to this v1 mount. */
 static bool attach_v1(struct kata_host_info *info, const char *mount, char *options)
 {
@@ -67,13 +78,20 @@ static bool attach_v1(struct kata_host_info *info, const char *mount, char *opti
                                 info->systemd_hierarchy = true;
                         continue;
                 }
-                for (size_t i = 0; i < info->controller_count; i++) {
-                        struct kata_cgroup_controller *c = &info->controllers[i];
-                        if (strcmp(c->name, opt) == 0 && c->version == 0) {
-                                c->version = 1;
-                                snprintf(c->mount, sizeof(c->mount), "%s", mount);
-                                any = true;
-                        }
+                struct kata_cgroup_controller *c = NULL;
+                for (size_t i = 0; i < info->controller_count && !c; i++)
+                        if (strcmp(info->controllers[i].name, opt) == 0)
+                                c = &info->controllers[i];
+                /* Without /proc/cgroups, known controller names among the options. */
+                if (!c && is_v1_controller_name(opt)) {
+                        c = controller(info, opt);
+                        if (c)
+                                c->enabled = true;
+                }
+                if (c && c->version == 0) {
+                        c->version = 1;
+                        snprintf(c->mount, sizeof(c->mount), "%s", mount);
+                        any = true;
                 }
         }
         return any;

@@ -183,14 +183,12 @@ static int fx_open(void *data, const char *path)
         struct kata_fixture *f = data;
         if (f->open_result < 0)
                 return f->open_result;
-        struct kata_device_info d;
         /* The seam gets the path under the root; the descriptor names the host path. */
-        const char *dev = strstr(path, "/dev/");
-        if (!dev || !kata_fixture_device(f, dev, &d))
-                return -ENOENT;
-        if (!d.accessible)
-                return -EACCES;
-        return FIXTURE_FD_KVM;
+        for (size_t i = 0; i < f->device_count; i++) {
+                if (kata_str_endswith(path, f->devices[i].path))
+                        return f->devices[i].info.accessible ? FIXTURE_FD_KVM : -EACCES;
+        }
+        return -ENOENT;
 }
 
 static int fx_api(void *data, int fd)

@@ -280,6 +280,22 @@ static void test_cgroup_v1(void **state)
         done(&h, &r);
 }
 
+static void test_cgroup_v1_without_proc_cgroups(void **state)
+{
+        struct kata_host h;
+        struct kata_check_report r;
+        run_fixture("cgroup-v1-no-proc-cgroups", &h, &r);
+        assert_int_equal(r.info.cgroup_layout, KATA_CGROUP_V1);
+        const struct kata_check_result *c =
+            expect_status(&r, "cgroup.controllers", KATA_CHECK_PASS);
+        expect_text("cgroup.controllers", c->details, "pids@/sys/fs/cgroup/pids");
+        /* name=systemd is a hierarchy, not a controller. */
+        for (size_t i = 0; i < r.info.controller_count; i++)
+                assert_string_not_equal(r.info.controllers[i].name, "name=systemd");
+        expect_verdict(&r, "local", KATA_CHECK_PASS, 0, 0);
+        done(&h, &r);
+}
+
 static void test_cgroup_v2(void **state)
 {
         struct kata_host h;
@@ -347,6 +363,7 @@ int main(void)
             cmocka_unit_test(test_kvm_busy),
             cmocka_unit_test(test_no_modules),
             cmocka_unit_test(test_cgroup_v1),
+            cmocka_unit_test(test_cgroup_v1_without_proc_cgroups),
             cmocka_unit_test(test_cgroup_v2),
             cmocka_unit_test(test_cgroup_v2_missing_memory),
             cmocka_unit_test(test_cgroup_hybrid),
