@@ -137,6 +137,20 @@ static void test_nested_vm(void **state)
         done(&h, &r);
 }
 
+static void test_bare_metal_unrestricted_guest_off(void **state)
+{
+        struct kata_host h;
+        struct kata_check_report r;
+        run_fixture("intel-unrestricted-guest-off", &h, &r);
+        assert_false(r.info.nested);
+        const struct kata_check_result *p =
+            expect_status(&r, "kvm.module-params", KATA_CHECK_FAIL);
+        expect_text("kvm.module-params hint", p->hint, "unrestricted_guest=1");
+        expect_verdict(&r, "firecracker", KATA_CHECK_FAIL, 1, 1);
+        expect_verdict(&r, "qemu", KATA_CHECK_WARN, 0, 1);
+        done(&h, &r);
+}
+
 static void test_pvm_host(void **state)
 {
         struct kata_host h;
@@ -357,6 +371,7 @@ int main(void)
             cmocka_unit_test(test_power8_smt_on),
             cmocka_unit_test(test_s390x),
             cmocka_unit_test(test_nested_vm),
+            cmocka_unit_test(test_bare_metal_unrestricted_guest_off),
             cmocka_unit_test(test_pvm_host),
             cmocka_unit_test(test_no_kvm),
             cmocka_unit_test(test_kvm_no_permission),
