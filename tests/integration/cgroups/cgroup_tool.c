@@ -24,7 +24,7 @@ static int usage(void)
                 "  create REL | delete REL | add REL PID | pids REL | exec REL -- CMD... |\n"
                 "  apply REL KEY=VALUE... | stats REL | freeze REL | thaw REL | kill REL |\n"
                 "  oom-run REL TIMEOUT_MS -- CMD... | alloc MIB | forkbomb N |\n"
-                "  stats-bench ROUNDS REL...\n"
+                "  stats-bench ROUNDS REL... | oom-gone REL\n"
                 "Root: $KATA_CGROUP_ROOT (default /sys/fs/cgroup).\n",
                 prog);
         return 2;
@@ -212,6 +212,24 @@ static int cmd_oom_run(kata_cgroup *cg, int timeout_ms, char **cmd, kata_error *
         return 0;
 }
 
+/* Watches OOM, deletes the cgroup, and reports what the watch says then. */
+static int cmd_oom_gone(kata_cgroup *cg, kata_error *err)
+{
+        kata_cgroup_oom *w = NULL;
+        if (kata_cgroup_oom_watch(cg, &w, err) < 0)
+                return -1;
+        int r = kata_cgroup_delete(cg, 1000, err);
+        if (r == 0) {
+                struct pollfd p = {kata_cgroup_oom_fd(w), POLLIN, 0};
+                int n = poll(&p, 1, 2000);
+                kata_error ignored = KATA_ERROR_INIT;
+                printf("woken=%d consume=%d\n", n,
+                       n > 0 ? kata_cgroup_oom_consume(w, &ignored) : 0);
+        }
+        kata_cgroup_oom_free(w);
+        return r;
+}
+
 static int cmd_alloc(long mib)
 {
         /* Touch every page so the memory is charged. */
@@ -358,6 +376,8 @@ int main(int argc, char **argv)
                 r = kata_cgroup_freeze(cg, strcmp(cmd, "freeze") == 0, 5000, &err);
         } else if (strcmp(cmd, "kill") == 0) {
                 r = kata_cgroup_kill(cg, 5000, &err);
+        } else if (strcmp(cmd, "oom-gone") == 0) {
+                r = cmd_oom_gone(cg, &err);
         } else if (strcmp(cmd, "oom-run") == 0 && argc > 5 && strcmp(argv[4], "--") == 0) {
                 r = cmd_oom_run(cg, atoi(argv[3]), argv + 5, &err);
         } else {

@@ -18,6 +18,7 @@ SLICE=/kata_test_$$.slice
 cleanup() {
         "$TOOL" kill "$CG" >/dev/null 2>&1 || true
         "$TOOL" delete "$CG" >/dev/null 2>&1 || true
+        "$TOOL" delete "$CG-gone" >/dev/null 2>&1 || true
         "$TOOL" delete "$SLICE/kata-c1.scope" >/dev/null 2>&1 || true
         "$TOOL" delete "$SLICE" >/dev/null 2>&1 || true
 }
@@ -132,6 +133,11 @@ pass
 peak=$(stat_of memory.max_usage)
 [ "$peak" -gt 16777216 ] || fail "memory.max_usage $peak: the allocation was not charged"
 pass
+
+# A v1 OOM watch learns that its cgroup is gone (-ENOENT = -2), instead of waiting forever.
+"$TOOL" create "$CG-gone"
+out=$("$TOOL" oom-gone "$CG-gone")
+assert_eq "woken=1 consume=-2" "$out" "OOM watch after rmdir"
 
 # Delete leaves nothing behind.
 "$TOOL" delete "$CG"
