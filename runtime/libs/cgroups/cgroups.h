@@ -135,8 +135,9 @@ int kata_cgroup_path_map_n(const char *path, size_t len, const char *container_i
 
 /* One cgroup path across all hierarchies of a layout (on v1 one directory per
  * hierarchy, name=systemd and, on hybrid, the cgroup2 one included). Keeps a pointer to
- * layout: the layout must outlive it. Not thread-safe: share one between threads under
- * the caller's lock, or open one per thread (stats readers hold no state). */
+ * layout: the layout must outlive it. A handle is immutable after create/open, so
+ * threads may call any function on it at once (stats while another thread kills or
+ * freezes); only kata_cgroup_free must wait for the others. */
 typedef struct kata_cgroup kata_cgroup;
 
 /* rel_path is a mapped path ("/a/b", see kata_cgroup_path_map); it is validated again.
