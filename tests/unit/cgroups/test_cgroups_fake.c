@@ -2,6 +2,7 @@
  * contents, the test checks what the driver wrote and how it parsed what it read. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -526,6 +527,51 @@ static void test_hybrid_stats_freeze_oom(void **state)
         kata_cgroup_free(cg);
 }
 
+typedef struct reader {
+        kata_cgroup *cg;
+        int failures;
+} reader;
+
+static void *read_stats_loop(void *arg)
+{
+        reader *r = arg;
+        kata_cgroup_stats *s = malloc(sizeof(*s));
+        for (int i = 0; i < 200; i++) {
+                kata_error err = KATA_ERROR_INIT;
+                if (kata_cgroup_stats_read(r->cg, s, &err) < 0 || s->memory.usage != 4096000)
+                        r->failures++;
+        }
+        free(s);
+        return NULL;
+}
+
+/* One handle, several threads: stats readers while the main thread freezes and thaws. */
+static void test_hybrid_concurrent_use(void **state)
+{
+        fixture *f = *state;
+        kata_cgroup *cg = create(f, "/kata-x");
+        fake_write(f->root, "memory/kata-x/memory.limit_in_bytes", "1048576\n");
+        fake_write(f->root, "memory/kata-x/memory.memsw.limit_in_bytes", "1048576\n");
+        fake_write(f->root, "memory/kata-x/memory.soft_limit_in_bytes", "0\n");
+        fake_write(f->root, "pids/kata-x/pids.max", "max\n");
+        reader readers[4];
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++) {
+                readers[i] = (reader){cg, 0};
+                assert_int_equal(pthread_create(&t[i], NULL, read_stats_loop, &readers[i]), 0);
+        }
+        for (int i = 0; i < 50; i++) {
+                kata_error err = KATA_ERROR_INIT;
+                if (kata_cgroup_freeze(cg, i % 2 == 0, 100, &err) < 0)
+                        fail_msg("%s", err.msg);
+        }
+        for (int i = 0; i < 4; i++) {
+                pthread_join(t[i], NULL);
+                assert_int_equal(readers[i].failures, 0);
+        }
+        kata_cgroup_free(cg);
+}
+
 static void test_hybrid_proc_cgroups_disabled(void **state)
 {
         fixture *f = *state;
@@ -729,6 +775,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_hybrid_layout, setup_hybrid, teardown),
             cmocka_unit_test_setup_teardown(test_hybrid_create_add_apply, setup_hybrid, teardown),
             cmocka_unit_test_setup_teardown(test_hybrid_stats_freeze_oom, setup_hybrid, teardown),
+            cmocka_unit_test_setup_teardown(test_hybrid_concurrent_use, setup_hybrid, teardown),
             cmocka_unit_test_setup_teardown(test_hybrid_proc_cgroups_disabled, setup_hybrid,
                                             teardown),
             cmocka_unit_test(test_hybrid_merged_per_controller),
