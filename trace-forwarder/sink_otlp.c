@@ -35,6 +35,8 @@ struct otlp_sink {
         bool stopping;
         uint64_t deadline_ms; /* once stopping: give up sending after this */
         pthread_t thread;
+        struct batch *pool; /* spare batches, under lock */
+        int n_pool;
 
         CURL *curl;
         struct curl_slist *headers;
@@ -55,6 +57,49 @@ static void batch_free(struct batch *b)
         }
 }
 
+/* Batch buffers are megabytes: reusing a few saves the page faults of fresh ones. */
+#define BATCH_POOL_MAX 4
+
+static void batch_recycle(struct otlp_sink *o, struct batch *b)
+{
+        pthread_mutex_lock(&o->lock);
+        if (o->n_pool < BATCH_POOL_MAX) {
+                b->next = o->pool;
+                o->pool = b;
+                o->n_pool++;
+                b = NULL;
+        }
+        pthread_mutex_unlock(&o->lock);
+        batch_free(b);
+}
+
+static struct batch *batch_new(struct otlp_sink *o)
+{
+        pthread_mutex_lock(&o->lock);
+        struct batch *b = o->pool;
+        if (b) {
+                o->pool = b->next;
+                o->n_pool--;
+        }
+        pthread_mutex_unlock(&o->lock);
+        if (!b) {
+                b = calloc(1, sizeof(*b));
+                if (!b)
+                        return NULL;
+                b->cap = o->cfg.batch_bytes + 64 * 1024;
+                b->data = malloc(b->cap);
+                if (!b->data) {
+                        free(b);
+                        return NULL;
+                }
+        }
+        b->next = NULL;
+        b->len = 0;
+        b->spans = 0;
+        b->started_ms = now_ms();
+        return b;
+}
+
 static void enqueue_current(struct otlp_sink *o)
 {
         struct batch *b = o->current;
@@ -67,7 +112,7 @@ static void enqueue_current(struct otlp_sink *o)
                 fwd_sink_count(&o->sink->dropped, b->spans);
                 kata_log_debug("otlp sink: queue full, dropped %llu spans",
                                (unsigned long long)b->spans);
-                batch_free(b);
+                batch_recycle(o, b);
                 return;
         }
         if (o->tail)
@@ -84,12 +129,11 @@ static void otlp_frame(struct fwd_sink *s, const uint8_t *payload, size_t len, u
 {
         struct otlp_sink *o = s->impl;
         if (!o->current) {
-                o->current = calloc(1, sizeof(*o->current));
+                o->current = batch_new(o);
                 if (!o->current) {
                         fwd_sink_count(&s->dropped, n_spans);
                         return;
                 }
-                o->current->started_ms = now_ms();
         }
         struct batch *b = o->current;
         if (b->len + len > b->cap) {
@@ -211,7 +255,7 @@ static void *sender_main(void *arg)
                         fwd_sink_count(&o->sink->dropped, b->spans);
                 else
                         send_with_retries(o, b);
-                batch_free(b);
+                batch_recycle(o, b);
                 pthread_mutex_lock(&o->lock);
         }
         pthread_mutex_unlock(&o->lock);
@@ -228,6 +272,12 @@ static void otlp_close(struct fwd_sink *s, unsigned timeout_ms)
         pthread_cond_broadcast(&o->wake);
         pthread_mutex_unlock(&o->lock);
         pthread_join(o->thread, NULL);
+        batch_free(o->current);
+        while (o->pool) {
+                struct batch *next = o->pool->next;
+                batch_free(o->pool);
+                o->pool = next;
+        }
         curl_slist_free_all(o->headers);
         curl_easy_cleanup(o->curl);
         pthread_mutex_destroy(&o->lock);
@@ -270,6 +320,8 @@ int fwd_sink_otlp_open(struct fwd_sink *s, const struct fwd_otlp_config *cfg, ka
         curl_easy_setopt(o->curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
         curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
         curl_easy_setopt(o->curl, CURLOPT_WRITEFUNCTION, discard_body);
+        /* Batches are megabytes: send them in large writes. */
+        curl_easy_setopt(o->curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
         /* OTLP endpoints are plain URLs; never follow redirects or use a proxy here. */
         curl_easy_setopt(o->curl, CURLOPT_PROXY, "");
         pthread_mutex_init(&o->lock, NULL);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "otlp_trace_service.pb-c.h"
@@ -103,15 +104,76 @@ static void to_record(const Span *s, const char *source, kata_span_record *rec,
         rec->n_attrs = n;
 }
 
+/* protobuf-c allocates every nested message separately; a request is unpacked, walked
+ * and freed as a whole, so a per-thread bump arena replaces those mallocs and frees. */
+struct arena {
+        uint8_t *chunk;
+        size_t used, size;
+        struct arena_big {
+                struct arena_big *next;
+        } * big; /* allocations too large for the chunk */
+};
+
+#define ARENA_CHUNK (256 * 1024)
+
+static _Thread_local struct arena decode_arena;
+
+static void *arena_alloc(void *data, size_t size)
+{
+        struct arena *a = data;
+        size = (size + 15) & ~(size_t)15;
+        if (!a->chunk) {
+                a->chunk = malloc(ARENA_CHUNK);
+                if (!a->chunk)
+                        return NULL;
+                a->size = ARENA_CHUNK;
+        }
+        if (a->size - a->used >= size) {
+                void *p = a->chunk + a->used;
+                a->used += size;
+                return p;
+        }
+        struct arena_big *b = malloc(sizeof(*b) + 16 + size);
+        if (!b)
+                return NULL;
+        b->next = a->big;
+        a->big = b;
+        return (uint8_t *)b + 16;
+}
+
+static void arena_free(void *data, void *p)
+{
+}
+
+static void arena_reset(struct arena *a)
+{
+        while (a->big) {
+                struct arena_big *next = a->big->next;
+                free(a->big);
+                a->big = next;
+        }
+        a->used = 0;
+}
+
 int kata_otlp_decode(const uint8_t *buf, size_t len, kata_otlp_span_fn fn, void *ctx,
                      kata_error *err)
 {
+        ProtobufCAllocator allocator = {arena_alloc, arena_free, &decode_arena};
+        /* A callback may decode again on this thread (tests, fuzzers): then that inner
+         * call uses malloc rather than the arena being walked. */
+        static _Thread_local int depth;
+        ProtobufCAllocator *alloc = depth == 0 ? &allocator : NULL;
+        depth++;
         Request *req =
             opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-                NULL, len, buf);
-        if (!req)
+                alloc, len, buf);
+        if (!req) {
+                depth--;
+                if (alloc)
+                        arena_reset(&decode_arena);
                 return kata_error_set(err, EBADMSG,
                                       "not an OTLP ExportTraceServiceRequest (%zu bytes)", len);
+        }
         int rc = 0;
         size_t count = 0;
         for (size_t r = 0; rc == 0 && r < req->n_resource_spans; r++) {
@@ -141,7 +203,12 @@ int kata_otlp_decode(const uint8_t *buf, size_t len, kata_otlp_span_fn fn, void 
                         }
                 }
         }
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
-            req, NULL);
+        /* Arena memory goes all at once: no need to walk the tree to free it. */
+        if (alloc)
+                arena_reset(&decode_arena);
+        else
+                opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
+                    req, NULL);
+        depth--;
         return rc < 0 ? rc : (int)count;
 }

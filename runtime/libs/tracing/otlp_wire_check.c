@@ -173,6 +173,11 @@ struct walker {
 
 static inline int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
+        /* Tags, lengths and enums are nearly always one byte. */
+        if (__builtin_expect(*p < end && **p < 0x80, 1)) {
+                *out = *(*p)++;
+                return 0;
+        }
         uint64_t v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
                 if (*p >= end)

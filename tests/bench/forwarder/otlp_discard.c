@@ -36,9 +36,11 @@ int main(void)
 {
         struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        struct MHD_Daemon *d =
-            MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, NULL,
-                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+        struct MHD_Daemon *d = MHD_start_daemon(
+            MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&addr,
+            /* Large reads, so that the receiver is not the bottleneck. */
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(8 * 1024 * 1024), MHD_OPTION_END);
         if (!d) {
                 fprintf(stderr, "otlp_discard: cannot start the HTTP server\n");
                 return 1;
