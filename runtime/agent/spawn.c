@@ -82,8 +82,9 @@ int spawn_plan_init(struct spawn_plan *plan, const kata_oci_spec *spec, const ch
                 snprintf(plan->rootfs, sizeof(plan->rootfs), "%s/%s/%s", SHARED_CONTAINERS_DIR,
                          container_id, spec->root_path);
         char *real = realpath(plan->rootfs, NULL);
-        if (!real)
-                return kata_error_errno(err, errno, "root.path: %s", plan->rootfs);
+        if (!real) /* a bad spec, whatever errno says: INVALID_ARGUMENT */
+                return kata_error_set(err, EINVAL, "root.path: %s: %s", plan->rootfs,
+                                      strerror(errno));
         snprintf(plan->rootfs, sizeof(plan->rootfs), "%s", real);
         free(real);
         if (strcmp(plan->rootfs, "/") == 0)
