@@ -307,6 +307,29 @@ static int create_in(kata_cgroup *cg, size_t i, kata_error *err)
         return 0;
 }
 
+/* Undoes a failed create: only the directories this handle made, deepest first; what
+ * existed before stays. */
+static void remove_created(kata_cgroup *cg)
+{
+        int depth = 0;
+        for (const char *p = cg->rel; *p; p++)
+                depth += *p == '/';
+        for (size_t i = 0; i < cg->layout->nh; i++) {
+                if (!cg->created_depth[i])
+                        continue;
+                char dir[PATH_MAX];
+                snprintf(dir, sizeof(dir), "%s", cg->dir[i]);
+                for (int d = depth; d >= cg->created_depth[i]; d--) {
+                        if (rmdir(dir) < 0 && errno != ENOENT)
+                                break;
+                        char *slash = strrchr(dir, '/');
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
+        }
+}
+
 int kata_cgroup_create(const kata_cgroup_layout *layout, const char *rel_path, kata_cgroup **out,
                        kata_error *err)
 {
@@ -317,8 +340,7 @@ int kata_cgroup_create(const kata_cgroup_layout *layout, const char *rel_path, k
         for (size_t i = 0; i < layout->nh; i++) {
                 r = create_in(cg, i, err);
                 if (r < 0) {
-                        kata_error ignored = KATA_ERROR_INIT;
-                        kata_cgroup_delete(cg, 0, &ignored);
+                        remove_created(cg);
                         kata_cgroup_free(cg);
                         return kata_error_prefix(err, "creating cgroup %s", rel_path);
                 }

@@ -729,6 +729,33 @@ static void test_layout_shadowed_mounts(void **state)
         fake_tree_free(f.base);
 }
 
+/* A create that fails part-way removes what it made and nothing that was there before. */
+static void test_create_rollback(void **state)
+{
+        fixture f = {0};
+        f.base = fake_tree_new();
+        snprintf(f.root, sizeof(f.root), "%s/cg", f.base);
+        snprintf(f.mountinfo, sizeof(f.mountinfo), "%s/mountinfo", f.base);
+        snprintf(f.proc, sizeof(f.proc), "%s/none", f.base);
+        FILE *m = fopen(f.mountinfo, "w");
+        mountinfo_line(&f, m, 32, "/pids", "cgroup", "pids");
+        mountinfo_line(&f, m, 33, "/cpuset", "cgroup", "cpuset");
+        fclose(m);
+        fake_mkdir(f.root, "pids/pre");
+        fake_mkdir(f.root, "cpuset"); /* no cpuset.cpus: the create fails there */
+        f.layout = detect(&f);
+        kata_cgroup *cg = NULL;
+        kata_error err = KATA_ERROR_INIT;
+        assert_int_equal(kata_cgroup_create(f.layout, "/pre/leaf", &cg, &err), -ENOENT);
+        assert_null(cg);
+        assert_non_null(strstr(err.msg, "cpuset.cpus"));
+        assert_false(fake_exists(f.root, "pids/pre/leaf"));
+        assert_true(fake_exists(f.root, "pids/pre"));
+        assert_false(fake_exists(f.root, "cpuset/pre"));
+        kata_cgroup_layout_free(f.layout);
+        fake_tree_free(f.base);
+}
+
 static void test_layout_errors(void **state)
 {
         char *base = fake_tree_new();
@@ -781,6 +808,7 @@ int main(void)
             cmocka_unit_test(test_hybrid_merged_per_controller),
             cmocka_unit_test(test_delete_created_only),
             cmocka_unit_test(test_layout_shadowed_mounts),
+            cmocka_unit_test(test_create_rollback),
             cmocka_unit_test(test_layout_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
