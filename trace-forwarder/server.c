@@ -36,6 +36,7 @@ struct listener {
 
 struct conn {
         struct item item;
+        struct conn *prev, *next; /* open connections, closed at exit */
         uint64_t id;
         uint8_t *buf;
         size_t len, cap;
@@ -50,6 +51,7 @@ struct server {
         struct fwd_sink *sinks[FWD_MAX_SINKS];
         size_t n_sinks;
         bool decode; /* some sink wants decoded spans */
+        struct conn *conns;
         struct fwd_counters counters;
 };
 
@@ -105,6 +107,12 @@ static void conn_close(struct server *srv, struct conn *c)
 {
         epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->item.fd, NULL);
         close(c->item.fd);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                srv->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
         free(c->buf);
         free(c);
         srv->counters.active--;
@@ -134,6 +142,10 @@ static void accept_all(struct server *srv, struct listener *l)
                         continue;
                 }
                 srv->counters.active++;
+                c->next = srv->conns;
+                if (c->next)
+                        c->next->prev = c;
+                srv->conns = c;
                 kata_log_debug("connection %llu accepted", (unsigned long long)c->id);
         }
 }
@@ -371,6 +383,8 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
         }
         /* Drain what is buffered in the sinks, then report. Connections are not read
          * further: what an agent had not yet sent is its own to resend. */
+        while (srv.conns)
+                conn_close(&srv, srv.conns);
         for (size_t i = 0; i < srv.n_sinks; i++)
                 srv.sinks[i]->ops->close(srv.sinks[i], cfg->flush_timeout_ms);
         fwd_counters_print(stderr, &srv.counters, srv.sinks, srv.n_sinks);
