@@ -11,8 +11,9 @@
  *    never trusts the input.
  *  - client (ttrpc_client.c): several threads may call at once on one connection; a
  *    reader thread matches responses to calls by stream id.
- *  - server (ttrpc_server.c): dispatch table "service/method" -> handler; each request
- *    runs on its own thread so a blocking handler (long poll) blocks nothing else.
+ *  - server (ttrpc_server.c): dispatch table "service/method" -> handler; requests run on
+ *    a worker pool that grows whenever every worker is busy, so a blocking handler (long
+ *    poll) blocks nothing else.
  */
 #ifndef KATA_PROTOCOLS_TTRPC_H
 #define KATA_PROTOCOLS_TTRPC_H
@@ -121,7 +122,9 @@ typedef struct kata_ttrpc_client kata_ttrpc_client;
 /* Takes ownership of a connected stream fd (unix socket, hybrid vsock after its
  * handshake, vsock) and starts the reader thread. Calls may be made from any thread. */
 int kata_ttrpc_client_new(int fd, kata_ttrpc_client **out, kata_error *err);
-/* Fails pending calls with UNAVAILABLE, joins the reader, closes the fd. */
+/* Joins the reader and closes the fd. No call may be in progress on c (join the
+ * calling threads first); to abort calls in progress from another thread, shutdown(2) the
+ * fd: they then fail with UNAVAILABLE. */
 void kata_ttrpc_client_free(kata_ttrpc_client *c);
 
 /* One RPC. Sends request (any protobuf-c message, may be NULL for an empty payload)
@@ -166,7 +169,8 @@ const char *kata_ttrpc_metadata_get(const kata_ttrpc_call_info *info, const char
  * free_response, or protobuf_c_message_free_unpacked(resp, NULL) when that is NULL, so
  * every part must then be malloc'd) -- or a non-OK code with status->message filled
  * (kata_ttrpc_status_set) and *response left NULL. *response NULL with OK sends an empty
- * payload (google.protobuf.Empty). Handlers may block: each runs on its own thread. */
+ * payload (google.protobuf.Empty). Handlers may block: each runs on its own worker thread
+ * (a new one is started when no idle worker is left). */
 typedef int (*kata_ttrpc_handler)(void *user, const kata_ttrpc_call_info *info,
                                   const ProtobufCMessage *request, ProtobufCMessage **response,
                                   kata_ttrpc_status *status);

@@ -1,6 +1,9 @@
 /* ttrpc server. One thread per connection reads frames; each well-formed request is
- * dispatched to a new detached thread, so a handler that blocks (a long poll, a wait for
- * a process) never stalls the connection or the server. Responses are written under a
+ * queued for a worker. The worker pool grows whenever no idle worker is left for a queued
+ * request, so blocked handlers (a long poll, a wait for a process) can never starve the
+ * others; idle workers exit after a while. A handler that blocks therefore never stalls
+ * the connection or the server, and a busy server does not pay a thread creation per
+ * request. Responses are written under a
  * per-connection write lock. A connection is reference-counted by its reader and its
  * running requests and closed when the last one finishes; the server counts its threads
  * so that free() can wait for all of them.
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -27,6 +31,8 @@
 /* Requests in flight per connection before new ones are refused; bounds the threads a
  * single client can make us create while still far above any legitimate use. */
 #define MAX_INFLIGHT_PER_CONN 256
+/* How long an idle worker waits for a request before exiting. */
+#define WORKER_IDLE_NS (5ull * 1000000000ull)
 
 struct method {
         char *service;
@@ -57,13 +63,18 @@ struct kata_ttrpc_server {
         void (*conn_data_free)(void *);
         void *hook_user;
         bool stopping;
-        int stop_fd; /* eventfd: wakes accept loops */
-        size_t threads;
+        int stop_fd;         /* eventfd: wakes accept loops */
+        size_t threads;      /* connection readers + workers */
+        pthread_cond_t work; /* signalled when a job is queued or on stop */
+        struct job *queue_head, *queue_tail;
+        size_t queued;       /* jobs in the queue */
+        size_t idle_workers; /* workers waiting on `work` */
         size_t n_conns;
         struct conn *conns;
 };
 
 struct job {
+        struct job *next;
         struct conn *conn;
         const struct method *method;
         uint32_t stream_id;
@@ -85,6 +96,11 @@ int kata_ttrpc_server_new(kata_ttrpc_server **out, kata_error *err)
         }
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->idle, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->work, &ca);
+        pthread_condattr_destroy(&ca);
         *out = s;
         return 0;
 }
@@ -249,9 +265,8 @@ static int send_response(struct conn *c, uint32_t stream_id, int code, const cha
         return r;
 }
 
-static void *job_main(void *arg)
+static void run_job(struct job *j)
 {
-        struct job *j = arg;
         struct conn *c = j->conn;
         kata_ttrpc_server *s = c->server;
         const struct method *m = j->method;
@@ -303,8 +318,65 @@ static void *job_main(void *arg)
         c->inflight--;
         pthread_mutex_unlock(&s->lock);
         conn_put(c);
-        thread_done(s);
+}
+
+static void *worker_main(void *arg)
+{
+        kata_ttrpc_server *s = arg;
+        pthread_mutex_lock(&s->lock);
+        for (;;) {
+                struct job *j = s->queue_head;
+                if (j) {
+                        s->queue_head = j->next;
+                        if (!s->queue_head)
+                                s->queue_tail = NULL;
+                        s->queued--;
+                        pthread_mutex_unlock(&s->lock);
+                        run_job(j);
+                        pthread_mutex_lock(&s->lock);
+                        continue;
+                }
+                if (s->stopping)
+                        break;
+                uint64_t deadline = kata_now_monotonic_ns() + WORKER_IDLE_NS;
+                struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
+                                      .tv_nsec = (long)(deadline % 1000000000u)};
+                s->idle_workers++;
+                int r = pthread_cond_timedwait(&s->work, &s->lock, &ts);
+                s->idle_workers--;
+                if (r == ETIMEDOUT && !s->queue_head)
+                        break;
+        }
+        if (--s->threads == 0)
+                pthread_cond_broadcast(&s->idle);
+        pthread_mutex_unlock(&s->lock);
         return NULL;
+}
+
+/* Queues a job; starts a worker unless an idle one is left for every queued job.
+ * Called with s->lock held. Returns 0 or a pthread_create error. */
+static int enqueue_locked(kata_ttrpc_server *s, struct job *j)
+{
+        if (s->queued + 1 > s->idle_workers) {
+                pthread_attr_t attr;
+                pthread_attr_init(&attr);
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                pthread_t t;
+                int r = pthread_create(&t, &attr, worker_main, s);
+                pthread_attr_destroy(&attr);
+                if (r != 0)
+                        return r;
+                s->threads++;
+        }
+        j->next = NULL;
+        if (s->queue_tail)
+                s->queue_tail->next = j;
+        else
+                s->queue_head = j;
+        s->queue_tail = j;
+        s->queued++;
+        pthread_cond_signal(&s->work);
+        return 0;
 }
 
 static const struct method *find_method(kata_ttrpc_server *s, const char *service, const char *name)
@@ -347,14 +419,35 @@ static int dispatch(struct conn *c, uint32_t stream_id, const uint8_t *payload, 
                                                                                                 : 0;
         }
         struct job *j = calloc(1, sizeof(*j));
+        if (j)
+                *j = (struct job){.conn = c,
+                                  .method = m,
+                                  .stream_id = stream_id,
+                                  .req = req,
+                                  .msg = msg,
+                                  .received_ns = kata_now_monotonic_ns()};
         pthread_mutex_lock(&s->lock);
         bool refuse = c->inflight >= MAX_INFLIGHT_PER_CONN || s->stopping;
+        int r = 0;
         if (!refuse && j) {
                 c->inflight++;
-                c->refs++;
-                s->threads++;
+                c->refs++; /* never the last: the reader holds one */
+                r = enqueue_locked(s, j);
+                if (r != 0) {
+                        c->inflight--;
+                        c->refs--;
+                }
         }
         pthread_mutex_unlock(&s->lock);
+        if (r != 0) {
+                protobuf_c_message_free_unpacked(msg, NULL);
+                ttrpc__request__free_unpacked(req, NULL);
+                free(j);
+                return send_response(c, stream_id, KATA_TTRPC_RESOURCE_EXHAUSTED,
+                                     "cannot start a thread for the request", NULL) < 0
+                           ? -1
+                           : 0;
+        }
         if (refuse || !j) {
                 free(j);
                 protobuf_c_message_free_unpacked(msg, NULL);
@@ -364,32 +457,6 @@ static int dispatch(struct conn *c, uint32_t stream_id, const uint8_t *payload, 
                                      refuse ? "too many requests in flight on this connection"
                                             : "out of memory",
                                      NULL) < 0
-                           ? -1
-                           : 0;
-        }
-        *j = (struct job){.conn = c,
-                          .method = m,
-                          .stream_id = stream_id,
-                          .req = req,
-                          .msg = msg,
-                          .received_ns = kata_now_monotonic_ns()};
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_t t;
-        int r = pthread_create(&t, &attr, job_main, j);
-        pthread_attr_destroy(&attr);
-        if (r != 0) {
-                protobuf_c_message_free_unpacked(msg, NULL);
-                ttrpc__request__free_unpacked(req, NULL);
-                free(j);
-                pthread_mutex_lock(&s->lock);
-                c->inflight--;
-                c->refs--; /* the reader still holds one: never the last */
-                s->threads--;
-                pthread_mutex_unlock(&s->lock);
-                return send_response(c, stream_id, KATA_TTRPC_RESOURCE_EXHAUSTED,
-                                     "cannot start a thread for the request", NULL) < 0
                            ? -1
                            : 0;
         }
@@ -543,6 +610,7 @@ void kata_ttrpc_server_stop(kata_ttrpc_server *s)
                 }
                 for (struct conn *c = s->conns; c; c = c->next)
                         shutdown(c->fd, SHUT_RD);
+                pthread_cond_broadcast(&s->work);
         }
         pthread_mutex_unlock(&s->lock);
 }
@@ -562,6 +630,7 @@ void kata_ttrpc_server_free(kata_ttrpc_server *s)
         }
         free(s->methods);
         close(s->stop_fd);
+        pthread_cond_destroy(&s->work);
         pthread_cond_destroy(&s->idle);
         pthread_mutex_destroy(&s->lock);
         free(s);

@@ -504,18 +504,23 @@ static void *oom_caller(void *arg)
         return NULL;
 }
 
+#define LONG_POLLS 20
+
 static void test_blocking_handler_blocks_nothing_else(void **state)
 {
+        /* 20 long polls blocked in handlers on two connections (the pool must grow past
+         * them), and both connections plus a new one still answer at once. */
         kata_ttrpc_client *c = connect_client();
-        struct oom_call oc[3] = {{.c = c}, {.c = c}, {.c = shared}};
-        pthread_t t[3];
-        for (int i = 0; i < 3; i++)
+        struct oom_call oc[LONG_POLLS];
+        pthread_t t[LONG_POLLS];
+        for (int i = 0; i < LONG_POLLS; i++) {
+                oc[i] = (struct oom_call){.c = i % 2 ? c : shared};
                 assert_int_equal(pthread_create(&t[i], NULL, oom_caller, &oc[i]), 0);
+        }
         pthread_mutex_lock(&gate_lock);
-        while (blocked_handlers < 3)
+        while (blocked_handlers < LONG_POLLS)
                 pthread_cond_wait(&gate_cond, &gate_lock);
         pthread_mutex_unlock(&gate_lock);
-        /* three long polls pending: both connections still answer at once */
         kata_ttrpc_status st;
         for (int i = 0; i < 10; i++) {
                 assert_int_equal(check(c, "", &st), 0);
@@ -529,12 +534,14 @@ static void test_blocking_handler_blocks_nothing_else(void **state)
         gate_open = true;
         pthread_cond_broadcast(&gate_cond);
         pthread_mutex_unlock(&gate_lock);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < LONG_POLLS; i++) {
                 pthread_join(t[i], NULL);
                 assert_int_equal(oc[i].result, 0);
                 assert_string_equal(oc[i].container, "c1");
         }
         pthread_mutex_lock(&gate_lock);
+        while (blocked_handlers > 0)
+                pthread_cond_wait(&gate_cond, &gate_lock);
         gate_open = false;
         pthread_mutex_unlock(&gate_lock);
         kata_ttrpc_client_free(c);
