@@ -71,8 +71,20 @@ devices=$(cat "$ROOT/devices$CG/devices.list")
 assert_contains "$devices" "c 1:3 rwm" "devices.list"
 assert_contains "$devices" "c 1:5 rwm" "devices.list"
 assert_not_contains "$devices" "a *:* rwm" "devices.list"
+"$TOOL" apply "$CG" cpus=0 mems=0
+assert_eq 0 "$(val cpuset$CG/cpuset.cpus)" "cpuset.cpus"
+assert_eq 0 "$(val cpuset$CG/cpuset.mems)" "cpuset.mems"
+assert_status 1 "$TOOL" apply "$CG" cpus=4096
+err=$("$TOOL" apply "$CG" cpus=4096 2>&1 || true)
+assert_contains "$err" "cpuset.cpus" "error for an impossible cpuset"
 assert_eq 67108864 "$(stat_of memory.limit)" "stats memory.limit"
 assert_eq 8 "$(stat_of pids.limit)" "stats pids.limit"
+
+# No quota: v1 writes -1.
+"$TOOL" apply "$CG" cpu_quota=0
+assert_eq -1 "$(val cpu$CG/cpu.cfs_quota_us)" "cpu.cfs_quota_us without a quota"
+"$TOOL" apply "$CG" cpu_quota=20000
+assert_eq 20000 "$(val cpu$CG/cpu.cfs_quota_us)" "cpu.cfs_quota_us"
 
 # A child moved in: listed, counted, and charged.
 "$TOOL" exec "$CG" -- sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 60' &
