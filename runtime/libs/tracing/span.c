@@ -38,13 +38,27 @@ void kata_tracing_set_enabled(bool on)
         __atomic_store_n(&kata_tracing_enabled_flag, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
+/* Every default string ever set stays on this list (reachable, so not a leak). */
+struct default_str {
+        struct default_str *next;
+        char s[];
+};
+static struct default_str *default_strs;
+
 static int replace_default(const char **slot, const char *value, kata_error *err)
 {
         const char *copy = "";
         if (value && value[0]) {
-                copy = strdup(value);
-                if (!copy)
+                size_t n = strlen(value) + 1;
+                struct default_str *d = malloc(sizeof(*d) + n);
+                if (!d)
                         return kata_error_set(err, ENOMEM, "tracing: out of memory");
+                memcpy(d->s, value, n);
+                pthread_mutex_lock(&config_lock);
+                d->next = default_strs;
+                default_strs = d;
+                pthread_mutex_unlock(&config_lock);
+                copy = d->s;
         }
         __atomic_store_n(slot, copy, __ATOMIC_RELEASE);
         return 0;
