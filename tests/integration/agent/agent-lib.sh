@@ -70,6 +70,11 @@ agent_cleanup() {
                 kill -9 "${AGENT_PID:-$UNSHARE_PID}" 2>/dev/null || true
                 wait "$UNSHARE_PID" 2>/dev/null || true
         fi
+        # In sanitizer builds, a report in the agent's log fails the test.
+        if [ -f "${AGENT_LOG:-}" ] && grep -q -E "Sanitizer|runtime error:" "$AGENT_LOG"; then
+                echo "FAIL [$TEST_NAME]: sanitizer report in the agent log" >&2
+                rc=1
+        fi
         if [ $rc != 0 ] && [ -f "${AGENT_LOG:-}" ]; then
                 echo "--- agent log ---" >&2
                 tail -50 "$AGENT_LOG" >&2
