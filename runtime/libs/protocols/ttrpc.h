@@ -218,8 +218,10 @@ void kata_ttrpc_server_stop(kata_ttrpc_server *s);
 /* True once stop was called; long-polling handlers should check it and return. */
 bool kata_ttrpc_server_stopping(const kata_ttrpc_server *s);
 
-/* Stops (if needed), waits for every connection and handler thread, frees. A handler that
- * never returns makes this wait: long-poll handlers must return on stop. */
+/* Stops (if needed), waits for every connection and handler thread, frees. Running
+ * handlers get 2 s to answer; then connections are shut down entirely so that responses
+ * stuck on a client that does not read fail. A handler that never returns still makes
+ * this wait: long-poll handlers must return on stop (kata_ttrpc_server_stopping()). */
 void kata_ttrpc_server_free(kata_ttrpc_server *s);
 
 /* Connections currently open (for tests and metrics). */

@@ -31,6 +31,8 @@
 /* Requests in flight per connection before new ones are refused; bounds the threads a
  * single client can make us create while still far above any legitimate use. */
 #define MAX_INFLIGHT_PER_CONN 256
+/* How long free() lets running handlers answer before shutting connections down. */
+#define STOP_GRACE_NS (2ull * 1000000000ull)
 /* How long an idle worker waits for a request before exiting. */
 #define WORKER_IDLE_NS (5ull * 1000000000ull)
 
@@ -95,10 +97,10 @@ int kata_ttrpc_server_new(kata_ttrpc_server **out, kata_error *err)
                 return kata_error_errno(err, e, "eventfd");
         }
         pthread_mutex_init(&s->lock, NULL);
-        pthread_cond_init(&s->idle, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->idle, &ca);
         pthread_cond_init(&s->work, &ca);
         pthread_condattr_destroy(&ca);
         *out = s;
@@ -620,9 +622,25 @@ void kata_ttrpc_server_free(kata_ttrpc_server *s)
         if (!s)
                 return;
         kata_ttrpc_server_stop(s);
+        /* Handlers get a grace period to answer; after it, connections are shut down for
+         * writing too, so that a worker stuck writing to a client that never reads
+         * returns (with EPIPE). */
+        uint64_t grace = kata_now_monotonic_ns() + STOP_GRACE_NS;
+        bool forced = false;
         pthread_mutex_lock(&s->lock);
-        while (s->threads > 0)
-                pthread_cond_wait(&s->idle, &s->lock);
+        while (s->threads > 0) {
+                if (forced) {
+                        pthread_cond_wait(&s->idle, &s->lock);
+                        continue;
+                }
+                struct timespec ts = {.tv_sec = (time_t)(grace / 1000000000u),
+                                      .tv_nsec = (long)(grace % 1000000000u)};
+                if (pthread_cond_timedwait(&s->idle, &s->lock, &ts) == ETIMEDOUT) {
+                        forced = true;
+                        for (struct conn *c = s->conns; c; c = c->next)
+                                shutdown(c->fd, SHUT_RDWR);
+                }
+        }
         pthread_mutex_unlock(&s->lock);
         for (size_t i = 0; i < s->n_methods; i++) {
                 free(s->methods[i].service);

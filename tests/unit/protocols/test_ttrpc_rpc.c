@@ -571,6 +571,53 @@ static void test_graceful_stop_of_second_server(void **state)
         kata_ttrpc_client_free(c);
 }
 
+static int handle_big_metrics(void *user, const kata_ttrpc_call_info *info,
+                              const ProtobufCMessage *req, ProtobufCMessage **resp,
+                              kata_ttrpc_status *st)
+{
+        Grpc__Metrics *out = malloc(sizeof(*out));
+        grpc__metrics__init(out);
+        out->metrics = malloc(1 << 20);
+        memset(out->metrics, 'm', (1 << 20) - 1);
+        out->metrics[(1 << 20) - 1] = '\0';
+        *resp = &out->base;
+        return KATA_TTRPC_OK;
+}
+
+static void test_free_with_client_that_never_reads(void **state)
+{
+        /* Responses (1 MiB each) pile up on a client that only writes: the workers block
+         * writing, and free() must still return (after its grace period). */
+        kata_ttrpc_server *s2;
+        kata_error err = KATA_ERROR_INIT;
+        assert_int_equal(kata_ttrpc_server_new(&s2, &err), 0);
+        assert_int_equal(kata_ttrpc_server_register_method(s2, &grpc__agent_service__descriptor,
+                                                           "GetMetrics", handle_big_metrics, NULL,
+                                                           NULL, &err),
+                         0);
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(kata_ttrpc_server_add_conn(s2, sv[1], &err), 0);
+        uint8_t buf[128];
+        size_t n = pack_request("grpc.AgentService", "GetMetrics", NULL, 0, buf);
+        for (uint32_t i = 0; i < 8; i++) {
+                uint8_t hdr[KATA_TTRPC_HEADER_SIZE];
+                kata_ttrpc_header h = {.length = (uint32_t)n, .stream_id = 2 * i + 1, .type = 1};
+                kata_ttrpc_header_encode(&h, hdr);
+                assert_int_equal(send(sv[0], hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+                assert_int_equal(send(sv[0], buf, n, 0), (ssize_t)n);
+        }
+        usleep(200000); /* let the workers fill the socket buffer */
+        kata_ttrpc_server_free(s2);
+        /* the server's end is closed: reading drains what was sent and then ends */
+        char drain[65536];
+        ssize_t r;
+        while ((r = read(sv[0], drain, sizeof(drain))) > 0) {
+        }
+        assert_int_equal(r, 0);
+        close(sv[0]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -587,6 +634,7 @@ int main(void)
             cmocka_unit_test(test_concurrent_callers_one_connection),
             cmocka_unit_test(test_blocking_handler_blocks_nothing_else),
             cmocka_unit_test(test_graceful_stop_of_second_server),
+            cmocka_unit_test(test_free_with_client_that_never_reads),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
