@@ -48,8 +48,21 @@ agent_start() {
         done
         (
                 for dir in "${SANDBOX_CG_DIRS[@]}"; do echo $BASHPID >"$dir/cgroup.procs"; done
-                exec unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc \
-                        "$AGENT_BIN" --server-addr "$ADDR" --log-level debug
+                ns=(unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc)
+                if [ "${AGENT_LISTEN:-}" = fd ]; then
+                        # The local driver's way: the socket is bound by the parent and
+                        # inherited as fd 3; its name tells the agent it is hybrid vsock.
+                        exec python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(64)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.execvp(sys.argv[2], sys.argv[2:])' "$SOCK" "${ns[@]}" "$AGENT_BIN" --server-addr fd://3 --log-level debug
+                fi
+                exec "${ns[@]}" "$AGENT_BIN" --server-addr "${AGENT_SERVER_ADDR:-$ADDR}" --log-level debug
         ) >"$AGENT_LOG" 2>&1 &
         UNSHARE_PID=$!
         local i

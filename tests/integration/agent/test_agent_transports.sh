@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The agent's listeners: a socket inherited as fd 3 (as the local driver hands it over)
+# runs the hybrid vsock handshake when it is named kata.hvsock; a plain unix:// socket
+# speaks ttrpc at once; settings come from the environment when no argument is given.
+source "$KATA_SOURCE_DIR/tests/lib.sh"
+source "$KATA_SOURCE_DIR/tests/integration/agent/agent-lib.sh"
+
+agent_setup
+AGENT_LISTEN=fd agent_start
+assert_contains "$(cat "$AGENT_LOG")" "listening on fd://3 (hybrid vsock)" "agent log"
+assert_eq SERVING "$(rpc Check | jq -r .status)" "Check over the inherited hybrid vsock socket"
+assert_eq true "$(rpc GetGuestDetails | jq -r .agent_details.init_daemon)" "init_daemon"
+# A plain unix client gets no answer: the agent waits for CONNECT and then drops it.
+out=$("$KATA_CTL" agent --addr "unix://$SOCK" -t 10 Check 2>&1 || true)
+assert_not_contains "$out" "SERVING" "unix client on a hybrid vsock socket"
+kill -9 "$AGENT_PID"
+wait "$UNSHARE_PID" 2>/dev/null || true
+rm -f "$SOCK"
+
+# unix:// given through the environment (the agent's only setting here).
+SOCK=$WORK/agent.sock
+ADDR=unix://$SOCK
+(
+        export KATA_AGENT_SERVER_ADDR=$ADDR
+        exec unshare --fork --pid --mount --uts --ipc --net --cgroup --mount-proc "$AGENT_BIN"
+) >"$AGENT_LOG" 2>&1 &
+UNSHARE_PID=$!
+for i in $(seq 1 100); do
+        "$KATA_CTL" agent --addr "$ADDR" -t 2 Check >/dev/null 2>&1 && break
+        sleep 0.1
+done
+AGENT_PID=$(pgrep -P "$UNSHARE_PID" | head -1)
+assert_eq SERVING "$(rpc Check | jq -r .status)" "Check over unix://"
+assert_contains "$(cat "$AGENT_LOG")" "listening on unix://$SOCK" "agent log"
+assert_not_contains "$(cat "$AGENT_LOG")" "hybrid vsock" "agent log"
+
+# A usage error exits 2.
+assert_status 2 "$AGENT_BIN" --bogus-option
+assert_status 2 "$AGENT_BIN" --log-level loud
+assert_contains "$("$AGENT_BIN" --version)" "kata-agent" "--version"
+finish
