@@ -1,0 +1,33 @@
+/* Hypervisor drivers: how a sandbox's agent comes to life and goes away. `local` runs
+ * the agent as pid 1 of fresh namespaces in a host cgroup (no VM); `qemu` (later) boots
+ * a VM whose init is the agent. The rest of the runtime only talks to the agent. */
+#ifndef KATA_RUNTIME_DRIVER_H
+#define KATA_RUNTIME_DRIVER_H
+
+#include "common/error.h"
+#include "runtime.h"
+#include "state/state.h"
+
+typedef struct sandbox_driver {
+        const char *name;
+        /* Starts the sandbox described by st (id, hypervisor set): fills agent_address,
+         * agent_pid/vmm_pid and the host cgroups in st. The agent may still be starting
+         * when it returns; the caller waits for it to answer. On failure nothing is left
+         * running. */
+        int (*start)(runtime_opts *o, kata_sandbox_state *st, kata_error *err);
+        /* After DestroySandbox (or when the agent is gone): waits up to timeout_ms for the
+         * agent/VMM to exit, kills what is left, removes the host cgroups. Idempotent. */
+        int (*stop)(runtime_opts *o, kata_sandbox_state *st, int timeout_ms, kata_error *err);
+        /* Host pid of a process given its pid inside the sandbox, 0 when the host cannot
+         * see it (a VM). */
+        long (*host_pid)(const kata_sandbox_state *st, long ns_pid);
+        /* False once the sandbox's agent (or VMM) is gone: waits stop early then. */
+        bool (*alive)(const kata_sandbox_state *st);
+} sandbox_driver;
+
+/* The driver for a hypervisor name, or NULL (err names the known ones). */
+const sandbox_driver *sandbox_driver_find(const char *name, kata_error *err);
+
+extern const sandbox_driver sandbox_driver_local;
+
+#endif

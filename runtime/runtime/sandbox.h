@@ -1,0 +1,37 @@
+/* Sandboxes: made on the first container's create (or run), destroyed with the last
+ * container's delete. A loaded sandbox carries its state and, when needed, a connection
+ * to its agent. */
+#ifndef KATA_RUNTIME_SANDBOX_H
+#define KATA_RUNTIME_SANDBOX_H
+
+#include "agentclient/agent_client.h"
+#include "driver.h"
+#include "runtime.h"
+#include "state/state.h"
+
+typedef struct sandbox {
+        kata_sandbox_state st;
+        const sandbox_driver *driver;
+        kata_agent_conn agent;
+} sandbox;
+
+/* Creates sandbox `id`: reserves its state, starts it with the configured driver, waits
+ * for the agent and sends CreateSandbox. On failure nothing is left behind. */
+int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err);
+
+/* Loads sandbox `sid` and its driver (no agent connection yet). */
+int sandbox_load(runtime_opts *o, const char *sid, sandbox *sb, kata_error *err);
+
+/* Loads the sandbox holding container `cid`; *c points into sb->st. */
+int sandbox_load_for_container(runtime_opts *o, const char *cid, sandbox *sb,
+                               kata_container_state **c, kata_error *err);
+
+/* Connects to the sandbox's agent (timeout_ms bounds the connect). */
+int sandbox_connect(sandbox *sb, int timeout_ms, kata_error *err);
+
+/* DestroySandbox (best effort when force), driver stop, state removal. */
+int sandbox_destroy(runtime_opts *o, sandbox *sb, bool force, kata_error *err);
+
+void sandbox_release(sandbox *sb);
+
+#endif
