@@ -15,6 +15,7 @@
 #include "health.pb-c.h"
 #include "protocols/ttrpc.h"
 #include "transport/transport.h"
+#include "ttrpc.pb-c.h"
 
 static int h_check(void *u, const kata_ttrpc_call_info *info, const ProtobufCMessage *req,
                    ProtobufCMessage **resp, kata_ttrpc_status *st)
@@ -87,6 +88,35 @@ static double bench_client(const char *name, const char *addr, long n)
         uint64_t ns = kata_now_monotonic_ns() - t0;
         kata_ttrpc_client_free(c);
         report(name, n, ns);
+        return ns / 1e3 / n;
+}
+
+/* The server alone: frames written and read inline by this thread, no client library. */
+static double bench_inline_client(const char *addr, long n)
+{
+        kata_error err = KATA_ERROR_INIT;
+        int fd = kata_transport_connect_str(addr, 5000, &err);
+        if (fd < 0)
+                die(&err);
+        Ttrpc__Request req = TTRPC__REQUEST__INIT;
+        req.service = "grpc.Health";
+        req.method = "Check";
+        uint8_t buf[128];
+        size_t len = ttrpc__request__pack(&req, buf);
+        uint64_t t0 = kata_now_monotonic_ns();
+        for (long i = 0; i < n; i++) {
+                kata_ttrpc_header h = {.length = (uint32_t)len,
+                                       .stream_id = (uint32_t)(2 * i + 1),
+                                       .type = KATA_TTRPC_TYPE_REQUEST};
+                uint8_t *payload = NULL;
+                if (kata_ttrpc_write_frame(fd, &h, buf, &err) < 0 ||
+                    kata_ttrpc_read_frame(fd, &h, &payload, &err) < 0)
+                        die(&err);
+                free(payload);
+        }
+        uint64_t ns = kata_now_monotonic_ns() - t0;
+        close(fd);
+        report("ttrpc-unix-inline-client", n, ns);
         return ns / 1e3 / n;
 }
 
@@ -199,11 +229,12 @@ int main(int argc, char **argv)
 
         double raw = bench_raw_echo(n);
         double u = bench_client("ttrpc-unix", unix_addr, n);
+        double in = bench_inline_client(unix_addr, n);
         double h = bench_client("ttrpc-hvsock", hv_addr, n);
         double p = bench_parallel(unix_addr, n);
         printf("ratio ttrpc-unix/raw-echo=%.1f ttrpc-hvsock/raw-echo=%.1f "
-               "ttrpc-hvsock/ttrpc-unix=%.2f 4-threads/1-thread=%.2f\n",
-               u / raw, h / raw, h / u, p / u);
+               "ttrpc-hvsock/ttrpc-unix=%.2f 4-threads/1-thread=%.2f inline/library-client=%.2f\n",
+               u / raw, h / raw, h / u, p / u, in / u);
 
         kata_ttrpc_server_stop(s1);
         kata_ttrpc_server_stop(s2);
