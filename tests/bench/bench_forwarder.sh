@@ -116,9 +116,11 @@ echo "forwarder throughput: $TOTAL_SPANS spans, $TOTAL_BYTES bytes per run" \
 echo "columns: socat relaying to /dev/null; forwarder decoding to jsonl (/dev/null);"
 echo "  forwarder passing OTLP through after a wire-format check (ingest, and delivery to a"
 echo "  loopback HTTP receiver, which shares this machine's CPUs); CPU ms of socat (all"
-echo "  processes) and of the forwarder's epoll thread for the same bytes"
-printf '%-7s %10s %13s %8s %12s %8s %12s %10s %10s\n' agents socat jsonl_spans/s vs_socat \
-        pass_ingest vs_socat pass_deliv socat_cpu pass_cpu
+echo "  processes) and of the forwarder's epoll thread for the same bytes; pass-through"
+echo "  again with delivery excluded (endpoint refusing, batches dropped at once)"
+printf '%-7s %10s %13s %8s %12s %8s %12s %10s %10s %12s %8s\n' agents socat jsonl_spans/s \
+        vs_socat pass_ingest vs_socat pass_deliv socat_cpu pass_cpu pass_nodeliv vs_socat
+refused_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for n in 1 4 16; do
         # Peer: socat relaying the same bytes to /dev/null.
         socat -u -b 262144 "UNIX-LISTEN:$dir/socat.sock,fork" OPEN:/dev/null &
@@ -171,14 +173,33 @@ for n in 1 4 16; do
         kill -TERM $DISC_PID
         wait $DISC_PID 2>/dev/null || true
 
+        # The same pass-through with delivery taken out of the CPU budget: the endpoint
+        # refuses connections and batches are dropped at once (no retries), so this times
+        # reading, framing, the wire-format check and batching alone.
+        "$FWD" --listen "$dir/fwd.sock" --sink otlp \
+                --otlp-endpoint "http://127.0.0.1:$refused_port/v1/traces" \
+                --otlp-max-retries 0 --otlp-batch-bytes 4000000 --otlp-batch-ms 20 \
+                2>"$dir/nodeliv.err" &
+        fp=$!
+        bg_pids+=($fp)
+        wait_socket "$dir/fwd.sock"
+        t0=$(now_ns)
+        run_senders "$dir/fwd.sock" $n
+        wait_stat $fp "$dir/nodeliv.err" received $TOTAL_SPANS
+        t_nodeliv=$(($(now_ns) - t0))
+        kill -TERM $fp
+        wait $fp || fail "forwarder (otlp, no delivery) exited non-zero"
+
         socat_bps=$(rate $TOTAL_BYTES $t_socat)
+        nodeliv_bps=$(rate $TOTAL_BYTES $t_nodeliv)
         jsonl_sps=$(rate $TOTAL_SPANS $t_jsonl)
         jsonl_bps=$(rate $TOTAL_BYTES $t_jsonl)
         ingest_bps=$(rate $TOTAL_BYTES $t_ingest)
         deliv_bps=$(rate $TOTAL_BYTES $t_deliv)
-        printf '%-7s %10s %13s %8s %12s %8s %12s %8sms %8sms\n' $n "$(mb $socat_bps)" \
+        printf '%-7s %10s %13s %8s %12s %8s %12s %8sms %8sms %12s %8s\n' $n "$(mb $socat_bps)" \
                 "$jsonl_sps" "$(ratio $jsonl_bps $socat_bps)" "$(mb $ingest_bps)" \
-                "$(ratio $ingest_bps $socat_bps)" "$(mb $deliv_bps)" "$cpu_socat" "$cpu_pass"
+                "$(ratio $ingest_bps $socat_bps)" "$(mb $deliv_bps)" "$cpu_socat" "$cpu_pass" \
+                "$(mb $nodeliv_bps)" "$(ratio $nodeliv_bps $socat_bps)"
         pass
 done
 

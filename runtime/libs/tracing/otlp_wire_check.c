@@ -1,6 +1,7 @@
 /* Validates OTLP protobuf bytes against the schema without unpacking: the forwarder's
  * pass-through path checks every frame this way and forwards the bytes unchanged. */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "tracing/otlp.h"
 
@@ -199,6 +200,38 @@ static int bad(struct walker *w, const uint8_t *at, enum msg m, const char *what
             (size_t)(at - w->base), msg_names[m], (unsigned long long)field, what);
 }
 
+/* Nearly every attribute is a short key with one scalar or short string value, encoded
+ * in field order. Such a KeyValue is recognized here in a few comparisons; anything else
+ * (long strings, arrays, other orders) goes through the general walk. True only for
+ * bytes the general walk would also accept. */
+static inline bool key_value_fast(const uint8_t *p, const uint8_t *end)
+{
+        if (end - p < 4 || p[0] != 0x0a || p[1] >= 0x80)
+                return false;
+        p += 2 + p[1];
+        if (end - p < 2 || p[0] != 0x12 || p[1] >= 0x80 || end - p != 2 + p[1])
+                return false;
+        const uint8_t *v = p + 2;
+        if (v == end)
+                return true;
+        switch (v[0]) {
+        case 0x0a: /* string_value */
+        case 0x3a: /* bytes_value */
+                return end - v >= 2 && v[1] < 0x80 && end - v == 2 + v[1];
+        case 0x10: /* bool_value */
+        case 0x18: /* int_value */
+                for (const uint8_t *q = v + 1; q < end && q - v <= 10; q++) {
+                        if (!(*q & 0x80))
+                                return q + 1 == end;
+                }
+                return false;
+        case 0x21: /* double_value */
+                return end - v == 9;
+        default:
+                return false;
+        }
+}
+
 static int check_message(struct walker *w, enum msg m, const uint8_t *p, const uint8_t *end,
                          int depth)
 {
@@ -239,6 +272,10 @@ static int check_message(struct walker *w, enum msg m, const uint8_t *p, const u
                         if ((rule->len == LEN_16 && v != 16) || (rule->len == LEN_8 && v != 8) ||
                             (rule->len == LEN_0_OR_8 && v != 0 && v != 8))
                                 return bad(w, field_start, m, "id of the wrong size", field);
+                        if (rule->nested == M_KEY_VALUE && key_value_fast(p, p + v)) {
+                                p += v;
+                                break;
+                        }
                         if (rule->nested != M_NONE) {
                                 if (m == M_SCOPE_SPANS && field == 2)
                                         w->spans++;
