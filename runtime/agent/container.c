@@ -491,6 +491,26 @@ int container_signal(struct agent *a, const char *id, const char *exec_id, int s
         return r;
 }
 
+int container_update(struct agent *a, const char *id, const kata_oci_resources *res,
+                     kata_error *err)
+{
+        struct agent_container *c = get_for_op(a, id, err);
+        if (!c)
+                return -err->code;
+        int r;
+        if (!c->cgroup) {
+                r = kata_error_set(err, ENOTSUP, "container %s has no cgroup", id);
+        } else {
+                kata_cgroup_resources cres;
+                resources_from_spec(res, &cres);
+                r = kata_cgroup_apply(c->cgroup, &cres, err);
+                if (r < 0)
+                        kata_error_prefix(err, "resources");
+        }
+        end_op(a, c);
+        return r;
+}
+
 int container_pause(struct agent *a, const char *id, bool pause, kata_error *err)
 {
         struct agent_container *c = get_for_op(a, id, err);

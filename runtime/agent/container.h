@@ -15,6 +15,9 @@ int container_exec(struct agent *a, const char *id, const char *exec_id, kata_oc
                    kata_error *err);
 int container_signal(struct agent *a, const char *id, const char *exec_id, int sig,
                      kata_error *err);
+/* Applies new limits to the container's cgroup (UpdateContainer). */
+int container_update(struct agent *a, const char *id, const kata_oci_resources *res,
+                     kata_error *err);
 int container_pause(struct agent *a, const char *id, bool pause, kata_error *err);
 /* Kills every process of the container, waits at most timeout_s (0: a default) and
  * deletes its cgroup. */

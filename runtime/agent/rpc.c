@@ -25,6 +25,7 @@ static const struct {
     {&grpc__agent_service__descriptor, "StartContainer", rpc_start_container},
     {&grpc__agent_service__descriptor, "RemoveContainer", rpc_remove_container},
     {&grpc__agent_service__descriptor, "StatsContainer", rpc_stats_container},
+    {&grpc__agent_service__descriptor, "UpdateContainer", rpc_update_container},
     {&grpc__agent_service__descriptor, "PauseContainer", rpc_pause_container},
     {&grpc__agent_service__descriptor, "ResumeContainer", rpc_resume_container},
     {&grpc__agent_service__descriptor, "ExecProcess", rpc_exec_process},

@@ -40,6 +40,7 @@ RPC_HANDLER(rpc_create_container);
 RPC_HANDLER(rpc_start_container);
 RPC_HANDLER(rpc_remove_container);
 RPC_HANDLER(rpc_stats_container);
+RPC_HANDLER(rpc_update_container);
 RPC_HANDLER(rpc_pause_container);
 RPC_HANDLER(rpc_resume_container);
 /* rpc_process.c */

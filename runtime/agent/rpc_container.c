@@ -59,6 +59,31 @@ RPC_HANDLER(rpc_remove_container)
         return KATA_TTRPC_OK;
 }
 
+RPC_HANDLER(rpc_update_container)
+{
+        const Grpc__UpdateContainerRequest *req = (const void *)request;
+        kata_error err = KATA_ERROR_INIT;
+        if (agent_check_id("container_id", req->container_id, false, &err) < 0)
+                return rpc_fail(status, &err);
+        if (!req->resources)
+                return kata_ttrpc_status_set(status, KATA_TTRPC_INVALID_ARGUMENT,
+                                             "resources: missing");
+        struct json_object *json = NULL;
+        kata_oci_resources res;
+        memset(&res, 0, sizeof(res));
+        int r = kata_pb_to_json(&req->resources->base, 0, &json, &err);
+        if (r == 0) {
+                r = kata_oci_resources_from_json(json, &res, &err);
+                json_object_put(json);
+        }
+        if (r == 0)
+                r = container_update(user, req->container_id, &res, &err);
+        kata_oci_resources_clear(&res);
+        if (r < 0)
+                return rpc_fail(status, &err);
+        return KATA_TTRPC_OK;
+}
+
 RPC_HANDLER(rpc_pause_container)
 {
         const Grpc__PauseContainerRequest *req = (const void *)request;

@@ -113,6 +113,11 @@ void kata_oci_spec_free(kata_oci_spec *spec);
 /* Parses a lone process object (ExecProcess carries one): fills *out, which the caller
  * zeroes first; on failure what was filled is released. Errors name "process.<field>". */
 int kata_oci_process_from_json(struct json_object *obj, kata_oci_process *out, kata_error *err);
+/* Parses a lone linux.resources object (UpdateContainer carries one) into *out (zeroed
+ * by the caller); errors name "linux.resources.<field>". */
+int kata_oci_resources_from_json(struct json_object *obj, kata_oci_resources *out, kata_error *err);
+void kata_oci_resources_clear(kata_oci_resources *r);
+
 /* Releases what a process holds (not p itself) and zeroes it. */
 void kata_oci_process_clear(kata_oci_process *p);
 

@@ -20,6 +20,13 @@ void kata_oci_process_clear(kata_oci_process *p)
         memset(p, 0, sizeof(*p));
 }
 
+void kata_oci_resources_clear(kata_oci_resources *r)
+{
+        free(r->cpuset_cpus);
+        free(r->cpuset_mems);
+        memset(r, 0, sizeof(*r));
+}
+
 void kata_oci_spec_free(kata_oci_spec *spec)
 {
         if (!spec)
@@ -39,8 +46,7 @@ void kata_oci_spec_free(kata_oci_spec *spec)
                 free(spec->linux.namespaces[i].path);
         free(spec->linux.namespaces);
         free(spec->linux.cgroups_path);
-        free(spec->linux.resources.cpuset_cpus);
-        free(spec->linux.resources.cpuset_mems);
+        kata_oci_resources_clear(&spec->linux.resources);
         oci_free_string_array(spec->linux.masked_paths);
         oci_free_string_array(spec->linux.readonly_paths);
         free(spec);

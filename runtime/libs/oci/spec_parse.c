@@ -314,6 +314,16 @@ int kata_oci_process_from_json(struct json_object *obj, kata_oci_process *out, k
         return r;
 }
 
+int kata_oci_resources_from_json(struct json_object *obj, kata_oci_resources *out, kata_error *err)
+{
+        if (obj && !json_object_is_type(obj, json_type_object))
+                return kata_error_set(err, EINVAL, "linux.resources: expected object");
+        int r = parse_resources(obj, out, err);
+        if (r < 0)
+                kata_oci_resources_clear(out);
+        return r;
+}
+
 int kata_oci_spec_from_json(struct json_object *root, kata_oci_spec **out, kata_error *err)
 {
         kata_oci_spec *spec = calloc(1, sizeof(*spec));

@@ -79,6 +79,10 @@ cpu_total=$(echo "$stats" | jq -r .cgroup_stats.cpu_stats.cpu_usage.total_usage)
         fail "cpu total_usage $cpu_total above cpuacct.usage"
 pass
 
+# new limits
+rpc UpdateContainer "{\"container_id\":\"$id\",\"resources\":{\"Pids\":{\"Limit\":77}}}" >/dev/null
+assert_eq 77 "$(cat "$pidsdir/pids.max")" "pids.max after UpdateContainer"
+
 # pause / resume
 rpc PauseContainer "{\"container_id\":\"$id\"}" >/dev/null
 assert_eq FROZEN "$(cat "$(container_cgroup_dir freezer "$mapped")/freezer.state")" "freezer.state after pause"

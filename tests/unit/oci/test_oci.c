@@ -205,6 +205,24 @@ static void test_lone_process(void **state)
         json_object_put(obj);
 }
 
+static void test_lone_resources(void **state)
+{
+        kata_error err = KATA_ERROR_INIT;
+        struct json_object *obj =
+            json_tokener_parse("{\"Memory\":{\"Limit\":1048576},\"CPU\":{\"Cpus\":\"0-1\"}}");
+        kata_oci_resources r = {0};
+        assert_int_equal(kata_oci_resources_from_json(obj, &r, &err), 0);
+        assert_true(r.has_memory_limit);
+        assert_int_equal(r.memory_limit, 1048576);
+        assert_string_equal(r.cpuset_cpus, "0-1");
+        kata_oci_resources_clear(&r);
+        json_object_put(obj);
+        obj = json_tokener_parse("{\"Pids\":{\"Limit\":\"many\"}}");
+        assert_int_equal(kata_oci_resources_from_json(obj, &r, &err), -EINVAL);
+        assert_string_equal(err.msg, "linux.resources.pids.limit: expected integer");
+        json_object_put(obj);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -213,6 +231,7 @@ int main(void)
             cmocka_unit_test(test_wrong_types_name_the_field),
             cmocka_unit_test(test_mount_options),
             cmocka_unit_test(test_lone_process),
+            cmocka_unit_test(test_lone_resources),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
