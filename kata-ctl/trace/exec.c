@@ -1,0 +1,152 @@
+/* kata-ctl trace exec: execve/execveat in scope, with full argv and return codes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "exec.skel.h"
+#include "internal.h"
+
+static const char *const exec_tracepoints[] = {
+    "syscalls/sys_enter_execve",   "syscalls/sys_exit_execve",
+    "syscalls/sys_enter_execveat", "syscalls/sys_exit_execveat",
+    "btf:sched_process_exec",      "btf:cgroup_mkdir",
+    "btf:cgroup_release",          NULL};
+
+/* Text: arguments separated by spaces, with " ..." where something was cut. */
+static void print_args(FILE *out, const struct trace_exec_event *e, size_t len)
+{
+        size_t off = 0;
+        for (uint32_t i = 0; i < e->argc && off < len; i++) {
+                const char *a = e->args + off;
+                size_t n = strnlen(a, len - off);
+                fprintf(out, "%s%.*s", i ? " " : "", (int)n, a);
+                off += n + 1;
+        }
+        if (e->flags & (TRACE_EXEC_ARGS_TRUNCATED | TRACE_EXEC_ARG_TRUNCATED))
+                fputs(" ...", out);
+        if (e->flags & TRACE_EXEC_ARGV_FAULT)
+                fputs(" [argv unreadable]", out);
+}
+
+static int on_exec(void *ctx, void *data, size_t size)
+{
+        trace_session *s = ctx;
+        const struct trace_exec_event *e = data;
+        size_t head = offsetof(struct trace_exec_event, args);
+        if (size < head)
+                return 0;
+        size_t len = size - head;
+        if (len > e->args_size)
+                len = e->args_size;
+        const char *cgroup, *container;
+        trace_scope_lookup(s->scope, e->h.hierarchy, e->h.cgroup_id, NULL, &cgroup, &container);
+        char filename[TRACE_PATH_LEN + 1];
+        memcpy(filename, e->filename, TRACE_PATH_LEN);
+        filename[TRACE_PATH_LEN] = 0;
+
+        if (s->opts->json) {
+                json_object *o = json_object_new_object();
+                trace_json_add_head(s, o, "exec", &e->h, cgroup, container);
+                json_object_object_add(o, "ppid", json_object_new_int64(e->ppid));
+                json_object_object_add(
+                    o, "syscall",
+                    json_object_new_string(e->flags & TRACE_EXEC_AT ? "execveat" : "execve"));
+                if (e->flags & TRACE_EXEC_AT) {
+                        json_object_object_add(o, "dirfd", json_object_new_int(e->dirfd));
+                        json_object_object_add(o, "at_flags", json_object_new_int64(e->at_flags));
+                }
+                json_object_object_add(o, "ret", json_object_new_int(e->ret));
+                json_object_object_add(o, "filename", json_object_new_string(filename));
+                json_object *argv = json_object_new_array();
+                size_t off = 0;
+                for (uint32_t i = 0; i < e->argc && off < len; i++) {
+                        size_t n = strnlen(e->args + off, len - off);
+                        json_object_array_add(argv, json_object_new_string_len(e->args + off, n));
+                        off += n + 1;
+                }
+                json_object_object_add(o, "argv", argv);
+                json_object_object_add(
+                    o, "args_truncated",
+                    json_object_new_boolean(
+                        e->flags & (TRACE_EXEC_ARGS_TRUNCATED | TRACE_EXEC_ARG_TRUNCATED)));
+                if (e->flags & TRACE_EXEC_ARGV_FAULT)
+                        json_object_object_add(o, "argv_fault", json_object_new_boolean(1));
+                trace_json_emit(s, o);
+                return 0;
+        }
+        trace_print_time_columns(s, e->h.ts_ns);
+        fprintf(s->out, "%-16.16s %-16.16s %-7u %-7u %-7u %-7u %-5u %4d %s",
+                container[0] ? container : "-", e->h.comm, e->h.pid, e->h.ns_pid, e->h.tid, e->ppid,
+                e->h.uid, e->ret, e->flags & TRACE_EXEC_AT ? "[at] " : "");
+        print_args(s->out, e, len);
+        fputc('\n', s->out);
+        s->records++;
+        return 0;
+}
+
+int kata_trace_exec(const kata_trace_opts *opts, kata_error *err)
+{
+        unsigned max_args = opts->max_args ? opts->max_args : TRACE_DEFAULT_ARGS;
+        if (max_args > TRACE_MAX_ARGS)
+                return kata_error_set(err, EINVAL, "--max-args %u is over the limit of %d",
+                                      max_args, TRACE_MAX_ARGS);
+        int rc = trace_preflight(exec_tracepoints, err);
+        if (rc < 0)
+                return rc;
+        trace_libbpf_setup();
+        FILE *notes = opts->notes ? opts->notes : stderr;
+        trace_scope scope;
+        rc = trace_scope_resolve(opts, false, notes, &scope, err);
+        if (rc < 0)
+                return rc;
+
+        struct exec_bpf *skel = exec_bpf__open();
+        struct ring_buffer *rb = NULL;
+        if (!skel) {
+                rc = kata_error_errno(err, errno, "opening the exec eBPF object");
+                goto out;
+        }
+        skel->rodata->scope_all = scope.all;
+        skel->rodata->scope_subsys = scope.subsys;
+        skel->rodata->scope_hierarchy = scope.hierarchy;
+        skel->rodata->pidns_level = scope.pidns_level;
+        skel->rodata->max_args = max_args;
+        skel->rodata->report_failed = opts->failed;
+        rc = exec_bpf__load(skel);
+        if (rc) {
+                rc = kata_error_errno(err, -rc,
+                                      "loading the exec eBPF programs (run with "
+                                      "KATA_LOG_LEVEL=debug for the verifier log)");
+                goto out;
+        }
+        rc = exec_bpf__attach(skel);
+        if (rc) {
+                rc = kata_error_errno(err, -rc, "attaching the exec eBPF programs");
+                goto out;
+        }
+        rc = trace_scope_seed(&scope, bpf_map__fd(skel->maps.tracker), err);
+        if (rc < 0)
+                goto out;
+
+        trace_session s;
+        trace_session_init(&s, opts, &scope, bpf_map__fd(skel->maps.drops));
+        rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_exec, &s, NULL);
+        if (!rb) {
+                rc = kata_error_errno(err, errno, "creating the ring buffer reader");
+                goto out;
+        }
+        if (!opts->json) {
+                trace_print_time_header(&s);
+                fprintf(s.out, "%-16s %-16s %-7s %-7s %-7s %-7s %-5s %4s %s\n", "CONTAINER",
+                        "PCOMM", "PID", "NSPID", "TID", "PPID", "UID", "RET", "ARGS");
+        }
+        rc = trace_session_run(&s, rb, "exec", err);
+out:
+        ring_buffer__free(rb);
+        exec_bpf__destroy(skel);
+        trace_scope_free(&scope);
+        return rc;
+}
