@@ -163,10 +163,11 @@ static int get_unsigned(struct json_object *v, const char *path, uint64_t max, u
         int r = integer_text(v, path, text, sizeof(text), err);
         if (r < 0)
                 return r;
-        if (text[0] == '-' && text[1] != '0')
+        const char *digits = kata_str_trim(text);
+        if (digits[0] == '-' && digits[1] >= '1' && digits[1] <= '9')
                 return kata_error_set(err, ERANGE, "%s: %s is negative, the field is unsigned",
                                       path, text);
-        r = kata_parse_u64(text[0] == '-' ? text + 1 : text, out);
+        r = kata_parse_u64(strcmp(digits, "-0") == 0 ? "0" : digits, out);
         if (r == -ERANGE || (r == 0 && *out > max))
                 return kata_error_set(err, ERANGE, "%s: %s is out of range [0, %" PRIu64 "]", path,
                                       text, max);
