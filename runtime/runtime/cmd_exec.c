@@ -42,6 +42,8 @@ static error_t parse_exec_opt(int key, char *arg, struct argp_state *state)
         case ARGP_KEY_ARG:
                 /* The id, then the command with all its own options. */
                 p->a.id = arg;
+                if (state->next < state->argc && strcmp(state->argv[state->next], "--") == 0)
+                        state->next++;
                 p->a.argv = &state->argv[state->next];
                 p->a.argc = state->argc - state->next;
                 state->next = state->argc;

@@ -512,10 +512,11 @@ int runtime_container_delete(runtime_opts *o, const char *id, bool force, kata_e
         if ((r = kata_state_remove_container(o->root, id, err)) < 0)
                 goto out;
         /* The sandbox goes with its last container. */
-        kata_sandbox_state_free(&sb.st);
-        kata_agent_close(&sb.agent);
-        if ((r = sandbox_load(o, sb.st.id[0] ? sb.st.id : id, &sb, err)) < 0)
-                goto out;
+        char sid[KATA_STATE_ID_MAX + 1];
+        snprintf(sid, sizeof(sid), "%s", sb.st.id);
+        sandbox_release(&sb);
+        if ((r = sandbox_load(o, sid, &sb, err)) < 0)
+                return r;
         if (sb.st.ncontainers == 0)
                 r = sandbox_destroy(o, &sb, force, err);
 out:
