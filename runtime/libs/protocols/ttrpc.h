@@ -168,7 +168,8 @@ const char *kata_ttrpc_metadata_get(const kata_ttrpc_call_info *info, const char
  * (heap-allocated: the server packs it, then frees it with the registration's
  * free_response, or protobuf_c_message_free_unpacked(resp, NULL) when that is NULL, so
  * every part must then be malloc'd) -- or a non-OK code with status->message filled
- * (kata_ttrpc_status_set) and *response left NULL. *response NULL with OK sends an empty
+ * (kata_ttrpc_status_set) and *response left NULL. A negative errno returned instead is
+ * mapped with kata_ttrpc_code_from_errno(). *response NULL with OK sends an empty
  * payload (google.protobuf.Empty). Handlers may block: each runs on its own worker thread
  * (a new one is started when no idle worker is left). */
 typedef int (*kata_ttrpc_handler)(void *user, const kata_ttrpc_call_info *info,

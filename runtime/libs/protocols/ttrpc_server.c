@@ -295,6 +295,8 @@ static void run_job(struct job *j)
                                              .n_metadata = n_md,
                                              .conn_data = c->conn_data};
                 code = m->handler(m->user, &info, j->msg, &resp, &st);
+                if (code < 0) /* a library's -errno passed through */
+                        code = kata_ttrpc_code_from_errno(-code);
                 if (code != KATA_TTRPC_OK && st.code == KATA_TTRPC_OK)
                         snprintf(st.message, sizeof(st.message), "%s", kata_ttrpc_code_name(code));
                 if (code == KATA_TTRPC_OK && resp && m->output && resp->descriptor != m->output) {

@@ -95,6 +95,12 @@ static int handle_wrong_type(void *user, const kata_ttrpc_call_info *info,
         return KATA_TTRPC_OK;
 }
 
+static int handle_errno(void *user, const kata_ttrpc_call_info *info, const ProtobufCMessage *req,
+                        ProtobufCMessage **resp, kata_ttrpc_status *st)
+{
+        return -ENOENT;
+}
+
 static int count_hook(void *user, int fd, void **conn_data, kata_error *err)
 {
         __atomic_add_fetch(&hook_calls, 1, __ATOMIC_SEQ_CST);
@@ -147,6 +153,8 @@ static int setup(void **state)
                                           handle_oom, NULL, NULL, &err);
         kata_ttrpc_server_register_method(server, &grpc__agent_service__descriptor, "GetMetrics",
                                           handle_wrong_type, NULL, NULL, &err);
+        kata_ttrpc_server_register_method(server, &grpc__agent_service__descriptor,
+                                          "StatsContainer", handle_errno, NULL, NULL, &err);
         if (kata_ttrpc_server_register_method(server, &grpc__health__descriptor, "Check",
                                               handle_check, NULL, NULL, &err) != -EEXIST)
                 return -1;
@@ -304,6 +312,19 @@ static void test_wrong_response_type_is_internal(void **state)
                                 &grpc__metrics__descriptor, NULL, 0, 5 * SEC, &resp, &st, &err);
         assert_int_equal(r, -EREMOTEIO);
         assert_int_equal(st.code, KATA_TTRPC_INTERNAL);
+}
+
+static void test_negative_errno_maps_to_status(void **state)
+{
+        kata_ttrpc_status st;
+        kata_error err = KATA_ERROR_INIT;
+        ProtobufCMessage *resp = NULL;
+        int r = kata_ttrpc_call(shared, "grpc.AgentService", "StatsContainer", NULL,
+                                &grpc__stats_container_response__descriptor, NULL, 0, 5 * SEC,
+                                &resp, &st, &err);
+        assert_int_equal(r, -ENOENT);
+        assert_int_equal(st.code, KATA_TTRPC_NOT_FOUND);
+        assert_string_equal(st.message, "NOT_FOUND");
 }
 
 static void test_garbage_payload_keeps_connection(void **state)
@@ -625,6 +646,7 @@ int main(void)
             cmocka_unit_test(test_metadata_reaches_handler),
             cmocka_unit_test(test_unknown_method),
             cmocka_unit_test(test_wrong_response_type_is_internal),
+            cmocka_unit_test(test_negative_errno_maps_to_status),
             cmocka_unit_test(test_garbage_payload_keeps_connection),
             cmocka_unit_test(test_oversized_frame_closes_only_that_connection),
             cmocka_unit_test(test_bad_type_closes_only_that_connection),
