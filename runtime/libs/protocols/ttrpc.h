@@ -120,7 +120,8 @@ typedef struct kata_ttrpc_kv {
 typedef struct kata_ttrpc_client kata_ttrpc_client;
 
 /* Takes ownership of a connected stream fd (unix socket, hybrid vsock after its
- * handshake, vsock) and starts the reader thread. Calls may be made from any thread. */
+ * handshake, vsock) and starts the reader thread. Calls may be made from any thread.
+ * On failure the fd is left open for the caller to close. */
 int kata_ttrpc_client_new(int fd, kata_ttrpc_client **out, kata_error *err);
 /* Joins the reader and closes the fd. No call may be in progress on c (join the
  * calling threads first); to abort calls in progress from another thread, shutdown(2) the
@@ -203,7 +204,8 @@ int kata_ttrpc_server_register_method(kata_ttrpc_server *s, const ProtobufCServi
 void kata_ttrpc_server_set_accept_hook(kata_ttrpc_server *s, kata_ttrpc_accept_hook hook,
                                        void (*conn_data_free)(void *), void *user);
 
-/* Serves one connected fd on a new thread (takes ownership of fd). Returns at once. */
+/* Serves one connected fd on a new thread. Takes ownership of fd, also on failure (it is
+ * then closed). Returns at once. */
 int kata_ttrpc_server_add_conn(kata_ttrpc_server *s, int fd, kata_error *err);
 
 /* Accept loop on a listening socket (any family): blocks, serving each accepted
