@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/container.h"
+#include "agent/debug_console.h"
 #include "agent/init.h"
 #include "agent/oom.h"
 #include "agent/process.h"
@@ -33,10 +34,19 @@ void agent_request_stop(struct agent *a, int exit_code)
 
 static int hvsock_accept_hook(void *user, int fd, void **conn_data, kata_error *err)
 {
-        static const uint32_t allowed[] = {KATA_PORT_AGENT};
+        struct agent *a = user;
+        uint32_t allowed[] = {KATA_PORT_AGENT, a->settings.debug_console_vport};
+        size_t n = a->settings.debug_console ? 2 : 1;
         uint32_t port = 0;
-        return kata_hvsock_server_handshake(fd, allowed, KATA_ARRAY_SIZE(allowed),
-                                            KATA_HVSOCK_HANDSHAKE_TIMEOUT_MS, &port, err);
+        int r = kata_hvsock_server_handshake(fd, allowed, n, KATA_HVSOCK_HANDSHAKE_TIMEOUT_MS,
+                                             &port, err);
+        if (r < 0 || port == KATA_PORT_AGENT)
+                return r;
+        /* The console gets the connection; ttrpc lets go of it. */
+        r = agent_debug_console_spawn(fd, err);
+        if (r == 0)
+                r = kata_error_set(err, ECONNABORTED, "port %u handed to the debug console", port);
+        return r;
 }
 
 /* An inherited unix socket bound to ".../kata.hvsock" is the local driver's hybrid vsock. */
@@ -72,6 +82,13 @@ static int open_listener(struct agent *a, bool *hvsock, kata_error *err)
         *hvsock = a->settings.hvsock || addr.kind == KATA_TRANSPORT_HVSOCK ||
                   (addr.kind == KATA_TRANSPORT_FD && bound_to_hvsock_file(fd));
         kata_log_info("listening on %s%s", text, *hvsock ? " (hybrid vsock)" : "");
+        if (a->settings.debug_console && addr.kind == KATA_TRANSPORT_VSOCK) {
+                kata_error cerr = KATA_ERROR_INIT;
+                if (agent_debug_console_listen_vsock(a, a->settings.debug_console_vport, &cerr) < 0)
+                        kata_log_warn("%s", cerr.msg);
+        } else if (a->settings.debug_console && !*hvsock) {
+                kata_log_warn("debug console: needs a vsock or hybrid vsock listener");
+        }
         return fd;
 }
 

@@ -60,9 +60,9 @@ s.listen(64)
 if s.fileno() != 3:
     os.dup2(s.fileno(), 3)
 os.set_inheritable(3, True)
-os.execvp(sys.argv[2], sys.argv[2:])' "$SOCK" "${ns[@]}" "$AGENT_BIN" --server-addr fd://3 --log-level debug
+os.execvp(sys.argv[2], sys.argv[2:])' "$SOCK" "${ns[@]}" "$AGENT_BIN" --server-addr fd://3 --log-level debug ${AGENT_ARGS:-}
                 fi
-                exec "${ns[@]}" "$AGENT_BIN" --server-addr "${AGENT_SERVER_ADDR:-$ADDR}" --log-level debug
+                exec "${ns[@]}" "$AGENT_BIN" --server-addr "$ADDR" --log-level debug ${AGENT_ARGS:-}
         ) >"$AGENT_LOG" 2>&1 &
         UNSHARE_PID=$!
         local i

@@ -3,7 +3,7 @@
 (valid, truncated, oversized, garbage) and prints what came back, one line per case.
 
 usage: raw_ttrpc.py SOCKET CASE
-CASE: handshake-garbage | truncated | oversized | garbage | unknown-method |
+CASE: handshake-garbage | handshake-port | console | truncated | oversized | garbage | unknown-method |
       bad-payload | bad-oci-wire-type
 """
 import socket
@@ -165,6 +165,23 @@ def main():
         s.sendall(frame(req))
         code, msg = read_response(s)
         print("status %d %s" % (code, msg))
+    elif case == "console":
+        s = connect(path, port=1026)
+        ok = read_line(s)
+        if not ok.startswith(b"OK "):
+            print("refused")
+            return
+        s.sendall(b"echo console-$((6*7)); hostname; exit\n")
+        out = b""
+        while True:
+            try:
+                c = s.recv(4096)
+            except socket.timeout:
+                break
+            if not c:
+                break
+            out += c
+        print(out.decode(errors="replace"))
     else:
         sys.exit("unknown case " + case)
 

@@ -6,13 +6,25 @@ source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/agent/agent-lib.sh"
 
 agent_setup
-AGENT_LISTEN=fd agent_start
+AGENT_LISTEN=fd AGENT_ARGS=--debug-console agent_start
 assert_contains "$(cat "$AGENT_LOG")" "listening on fd://3 (hybrid vsock)" "agent log"
+rpc CreateSandbox '{"hostname":"sandbox-7"}' >/dev/null
+# The debug console: a shell on port 1026, in the sandbox's namespaces.
+out=$(python3 "$KATA_SOURCE_DIR/tests/integration/agent/raw_ttrpc.py" "$SOCK" console)
+assert_contains "$out" "console-42" "debug console output"
+assert_contains "$out" "sandbox-7" "debug console runs in the sandbox's UTS namespace"
 assert_eq SERVING "$(rpc Check | jq -r .status)" "Check over the inherited hybrid vsock socket"
 assert_eq true "$(rpc GetGuestDetails | jq -r .agent_details.init_daemon)" "init_daemon"
 # A plain unix client gets no answer: the agent waits for CONNECT and then drops it.
 out=$("$KATA_CTL" agent --addr "unix://$SOCK" -t 10 Check 2>&1 || true)
 assert_not_contains "$out" "SERVING" "unix client on a hybrid vsock socket"
+kill -9 "$AGENT_PID"
+wait "$UNSHARE_PID" 2>/dev/null || true
+rm -f "$SOCK"
+
+# Without --debug-console, port 1026 is refused.
+AGENT_ARGS= agent_start
+assert_eq refused "$(python3 "$KATA_SOURCE_DIR/tests/integration/agent/raw_ttrpc.py" "$SOCK" console)" "console when disabled"
 kill -9 "$AGENT_PID"
 wait "$UNSHARE_PID" 2>/dev/null || true
 rm -f "$SOCK"
