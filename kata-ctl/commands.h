@@ -16,6 +16,7 @@ extern const char *argp_program_bug_address;
 int cmd_check(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct kata_ctl_command commands[] = {
     {"check", cmd_check, "check whether this host can run sandboxes, and for newer releases"},
     {"env", cmd_env, "show the host, the configuration in use and component versions"},
     {"agent", cmd_agent, "send one RPC to a kata-agent and print the reply as JSON"},
+    {"top", cmd_top, "live view of sandboxes, containers and processes (-b, --json: batch)"},
     {"monitor", cmd_monitor, "serve every sandbox's metrics to Prometheus over HTTP"},
     {"metrics", cmd_metrics, "print one sandbox's metrics (Prometheus text) once"},
     {"trace", cmd_trace, "eBPF exec, cgroup and OOM events of one sandbox (exec|cgroup|oom)"},

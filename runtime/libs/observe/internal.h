@@ -7,7 +7,8 @@
 
 /* What one sample keeps for the next, keyed by a string: "c:<cgroup path>" (the open
  * cgroup and its last CPU usage), "p:<sandbox>:<pid>:<start time>" (a process's last CPU
- * time), "a:<sandbox>" (the agent connection and its details). Entries not touched by a
+ * time), "a:<sandbox>" (the agent connection and its details), "g:<sandbox>:<container>" and
+ * "q:<sandbox>:<container>:<pid>" (CPU figures from the agent). Entries not touched by a
  * sample are dropped at its end: that is how vanished rows are forgotten. */
 typedef struct obs_entry {
         char *key;
@@ -62,9 +63,12 @@ int obs_usage_from_host(kata_observe *o, const char *rel_path, kata_observe_usag
 int obs_sandbox_cgroup(const kata_observe *o, const kata_sandbox_state *st, char *out, size_t size,
                        kata_error *err);
 
-/* procs.c: processes of the host cgroup cg, read from /proc. */
-int obs_procs_from_host(kata_observe *o, const char *sid, const kata_cgroup *cg,
+/* procs.c: processes of the host cgroup cg, read from /proc; ns_level is the depth of the
+ * sandbox's pid namespace in NSpid (obs_pid_ns_level of the agent), -1: innermost. */
+int obs_procs_from_host(kata_observe *o, const char *sid, int ns_level, const kata_cgroup *cg,
                         kata_observe_container *c, kata_error *err);
+/* Depth of pid's own pid namespace as seen from proc_root (NSpid entries - 1), -1 unknown. */
+int obs_pid_ns_level(kata_observe *o, int64_t pid);
 void obs_procs_sort(kata_observe_process *p, size_t n);
 void obs_procs_free(kata_observe_process *p, size_t n);
 

@@ -123,7 +123,8 @@ static void sample_container(kata_observe *o, const kata_observe_request *req,
                 return;
         kata_error_clear(&err);
         if (cg) {
-                if (obs_procs_from_host(o, st->id, cg, c, &err) < 0)
+                if (obs_procs_from_host(o, st->id, obs_pid_ns_level(o, st->agent_pid), cg, c,
+                                        &err) < 0)
                         snprintf(c->error, sizeof(c->error), "processes: %s", err.msg);
         } else if (agent) {
                 if (obs_agent_procs(o, agent, st->id, cs->id, c, &err) < 0)

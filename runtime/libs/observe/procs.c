@@ -80,20 +80,57 @@ static int parse_stat(char *text, kata_observe_process *p, uint64_t *ticks, uint
         return -EINVAL;
 }
 
-/* NSpid's last entry is the pid in the innermost namespace: the sandbox's. */
-static void parse_status(char *text, kata_observe_process *p)
+/* NSpid lists the pid in each namespace from ours inwards; the sandbox's pid namespace
+ * is at depth ns_level (the agent's own depth), or the innermost when unknown (< 0). */
+static int nspid_count(char *line)
+{
+        int n = 0;
+        char *save = NULL;
+        for (char *f = strtok_r(line + 6, " \t", &save); f; f = strtok_r(NULL, " \t", &save))
+                n++;
+        return n;
+}
+
+static void parse_status(char *text, int ns_level, kata_observe_process *p)
 {
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (kata_str_startswith(line, "NSpid:")) {
-                        char *last = strrchr(line, '\t');
-                        uint64_t v;
-                        if (last && kata_parse_u64(last + 1, &v) == 0)
-                                p->sandbox_pid = (int64_t)v;
+                        char *fsave = NULL;
+                        int i = 0;
+                        for (char *f = strtok_r(line + 6, " \t", &fsave); f;
+                             f = strtok_r(NULL, " \t", &fsave), i++) {
+                                uint64_t v;
+                                if (kata_parse_u64(f, &v) < 0)
+                                        break;
+                                if (ns_level < 0 || i <= ns_level)
+                                        p->sandbox_pid = (int64_t)v;
+                        }
                 } else if (kata_str_startswith(line, "Uid:")) {
                         p->uid = (uint32_t)strtoul(line + 4, NULL, 10);
                 }
         }
+}
+
+int obs_pid_ns_level(kata_observe *o, int64_t pid)
+{
+        if (pid <= 0)
+                return -1;
+        char path[64];
+        char *text = NULL;
+        snprintf(path, sizeof(path), "/%lld/status", (long long)pid);
+        if (kata_read_file_at(o->proc_root, path, 1 << 16, &text, NULL, NULL) < 0)
+                return -1;
+        int level = -1;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (kata_str_startswith(line, "NSpid:")) {
+                        level = nspid_count(line) - 1;
+                        break;
+                }
+        }
+        free(text);
+        return level;
 }
 
 static char *join_cmdline(const char *buf, size_t len)
@@ -114,7 +151,7 @@ static char *join_cmdline(const char *buf, size_t len)
 }
 
 /* One process; -ENOENT when it exited meanwhile (normal: it is skipped). */
-static int read_process(kata_observe *o, const char *sid, pid_t pid, uint64_t now,
+static int read_process(kata_observe *o, const char *sid, int ns_level, pid_t pid, uint64_t now,
                         kata_observe_process *p)
 {
         char path[64];
@@ -136,7 +173,7 @@ static int read_process(kata_observe *o, const char *sid, pid_t pid, uint64_t no
 
         snprintf(path, sizeof(path), "/%d/status", (int)pid);
         if (kata_read_file_at(o->proc_root, path, 1 << 16, &text, NULL, NULL) == 0) {
-                parse_status(text, p);
+                parse_status(text, ns_level, p);
                 free(text);
         }
         snprintf(path, sizeof(path), "/%d/cmdline", (int)pid);
@@ -161,7 +198,7 @@ static int read_process(kata_observe *o, const char *sid, pid_t pid, uint64_t no
         return 0;
 }
 
-int obs_procs_from_host(kata_observe *o, const char *sid, const kata_cgroup *cg,
+int obs_procs_from_host(kata_observe *o, const char *sid, int ns_level, const kata_cgroup *cg,
                         kata_observe_container *c, kata_error *err)
 {
         pid_t *pids = NULL;
@@ -177,7 +214,7 @@ int obs_procs_from_host(kata_observe *o, const char *sid, const kata_cgroup *cg,
         uint64_t now = kata_now_monotonic_ns();
         size_t got = 0;
         for (size_t i = 0; i < n; i++) {
-                r = read_process(o, sid, pids[i], now, &procs[got]);
+                r = read_process(o, sid, ns_level, pids[i], now, &procs[got]);
                 if (r == -ENOMEM) {
                         free(pids);
                         obs_procs_free(procs, got);
