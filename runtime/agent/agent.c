@@ -191,6 +191,9 @@ int agent_run(const struct agent_settings *settings)
                 kata_ttrpc_server_free(server); /* waits for the handlers still running */
         agent_oom_stop(a);
         a->stopping = 2;
+        /* Wake the reaper now rather than at its next wait timeout: an exiting sandbox
+         * should not cost a fifth of a second. */
+        pthread_kill(reaper, SIGCHLD);
         pthread_join(reaper, NULL);
         int code = a->exit_code;
         kata_cgroup_layout_free(a->cgroup_layout);
