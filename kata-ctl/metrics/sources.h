@@ -1,0 +1,27 @@
+/* The two sources of a sandbox's series, called from one scrape thread per sandbox:
+ * host.c (cgroup and process figures read on the host) and agent_scrape.c (the agent's
+ * GetMetrics and StatsContainer). Both add to a set owned by that thread. */
+#ifndef KATA_METRICS_SOURCES_H
+#define KATA_METRICS_SOURCES_H
+
+#include <stdint.h>
+
+#include "cgroups/cgroups.h"
+#include "common/error.h"
+#include "metrics/exposition.h"
+#include "state/state.h"
+
+/* Sandbox cgroup figures (kata_sandbox_*) when layout is not NULL and the state names a
+ * cgroup, and the figures of the sandbox's host process (kata_hypervisor_*: the VMM, or
+ * the agent for the local driver). Missing sources are skipped, not errors. */
+int kata_metrics_host_sandbox(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
+                              kata_metric_set *set, kata_error *err);
+
+/* Connects to the sandbox's agent, relays GetMetrics and adds kata_container_* series from
+ * StatsContainer for each running or paused container; everything must finish by
+ * deadline_ns (kata_now_monotonic_ns clock). Fails when the agent cannot be reached or
+ * GetMetrics fails; a container the agent does not know is skipped. */
+int kata_metrics_agent_sandbox(const kata_sandbox_state *st, uint64_t deadline_ns,
+                               kata_metric_set *set, kata_error *err);
+
+#endif
