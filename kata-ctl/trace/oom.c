@@ -1,5 +1,6 @@
 /* kata-ctl trace oom: OOM-killer victims in scope, and the memcg OOM-kill counters of the
  * scope's cgroups (the sandbox and its containers) at start and at exit. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,30 @@ static void report_counters(trace_session *s, const char *phase)
                                 container);
                 }
         }
+        /* Without containers to name, the scope's direct children are the candidates. */
+        DIR *d = scope->has_state ? NULL : opendir(h->scope_dir);
+        for (struct dirent *de; d && (de = readdir(d));) {
+                char dir[8192];
+                uint64_t kills;
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                snprintf(dir, sizeof(dir), "%s/%s", h->scope_dir, de->d_name);
+                if (read_oom_kills(dir, &kills) < 0)
+                        continue;
+                n++;
+                if (list) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "path", json_object_new_string(dir));
+                        json_object_object_add(o, "container", json_object_new_string(""));
+                        json_object_object_add(o, "oom_kill", json_object_new_uint64(kills));
+                        json_object_array_add(list, o);
+                } else {
+                        fprintf(s->notes, "%s oom: %s: memcg oom_kill %" PRIu64 " %s\n", TRACE_PROG,
+                                phase, kills, dir);
+                }
+        }
+        if (d)
+                closedir(d);
         if (list) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "type", json_object_new_string("oom_counters"));

@@ -59,7 +59,9 @@ void trace_json_add_head(trace_session *s, json_object *o, const char *type,
 
 void trace_json_emit(trace_session *s, json_object *o)
 {
-        fprintf(s->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        fprintf(s->out, "%s\n",
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         s->records++;
 }
