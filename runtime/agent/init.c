@@ -10,7 +10,10 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -40,6 +43,7 @@ struct init_mount {
         bool required;
 };
 
+/* /proc first: agent_init_mount_proc() handles it. */
 static const struct init_mount init_mounts[] = {
     {"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
     {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
@@ -50,9 +54,34 @@ static const struct init_mount init_mounts[] = {
     {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", false},
 };
 
+int agent_init_mount_proc(kata_error *err)
+{
+        char self[32], want[32];
+        ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+        snprintf(want, sizeof(want), "%d", getpid());
+        if (n > 0) {
+                self[n] = 0;
+                if (strcmp(self, want) == 0)
+                        return 0; /* already the proc of our pid namespace */
+        }
+        if (mkdir("/proc", 0555) < 0 && errno != EEXIST)
+                return kata_error_errno(err, errno, "mkdir /proc");
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return kata_error_errno(err, errno, "mount proc on /proc");
+        return 0;
+}
+
 int agent_init_mount(const struct agent_settings *s, kata_error *err)
 {
-        for (size_t i = 0; i < KATA_ARRAY_SIZE(init_mounts); i++) {
+        /* A host that runs cgroup2 only hands us a cgroup2 tree: keep to it. Looked at
+         * before /sys is mounted again over it. */
+        struct statfs fs;
+        bool unified = s->unified_cgroup_hierarchy ||
+                       (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC);
+        int r = agent_init_mount_proc(err);
+        if (r < 0)
+                return r;
+        for (size_t i = 1; i < KATA_ARRAY_SIZE(init_mounts); i++) {
                 const struct init_mount *m = &init_mounts[i];
                 if (mkdir(m->target, 0755) < 0 && errno != EEXIST) {
                         if (m->required)
@@ -69,7 +98,7 @@ int agent_init_mount(const struct agent_settings *s, kata_error *err)
                 }
         }
         kata_error e = KATA_ERROR_INIT;
-        if (agent_init_mount_cgroups(s->unified_cgroup_hierarchy, &e) < 0)
+        if (agent_init_mount_cgroups(unified, &e) < 0)
                 kata_log_warn("init: cgroups: %s", e.msg);
         return 0;
 }

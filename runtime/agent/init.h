@@ -16,12 +16,17 @@ bool agent_is_pid1(void);
  * exiting would panic the kernel. */
 bool agent_is_machine_init(void);
 
+/* Mounts /proc unless /proc is already the proc of this pid namespace. A VM's init
+ * calls it first, to read the kernel command line. */
+int agent_init_mount_proc(kata_error *err);
+
 /* Mounts what an init needs. A missing /proc or /sys is fatal; the others are logged. */
 int agent_init_mount(const struct agent_settings *s, kata_error *err);
 
 /* Mounts the cgroup hierarchies at /sys/fs/cgroup: cgroup2 when the unified hierarchy
- * was asked for, else a tmpfs with one cgroup v1 mount per hierarchy of /proc/cgroups
- * (controllers that share a hierarchy on the host are mounted together). */
+ * was asked for (kernel command line) or the host gave us a cgroup2 tree, else a tmpfs with one
+ * cgroup v1 mount per hierarchy of /proc/cgroups (controllers that share a hierarchy on the host
+ * are mounted together). */
 int agent_init_mount_cgroups(bool unified, kata_error *err);
 
 /* Sets IFF_UP on the loopback interface. */

@@ -28,7 +28,7 @@ static const struct argp_option options[] = {
     {"hvsock", OPT_HVSOCK, NULL, 0,
      "The listening socket speaks hybrid vsock (env KATA_AGENT_HVSOCK)", 0},
     {"cmdline", OPT_CMDLINE, "FILE", 0,
-     "Read agent.* keys from FILE (default: /proc/cmdline, only when running as init)", 0},
+     "Read agent.* keys from FILE (default: /proc/cmdline, only as a VM's init)", 0},
     {0},
 };
 
@@ -95,13 +95,20 @@ int main(int argc, char **argv)
         struct agent_settings s;
         agent_settings_defaults(&s);
         kata_error err = KATA_ERROR_INIT;
-        const char *cmdline_file = args.cmdline      ? args.cmdline
-                                   : agent_is_pid1() ? "/proc/cmdline"
-                                                     : NULL;
+        /* The kernel command line is the VM's configuration; the init of a pid namespace
+         * on a host would read the host's. */
+        const char *cmdline_file = NULL;
+        if (args.cmdline) {
+                cmdline_file = args.cmdline;
+        } else if (agent_is_machine_init()) {
+                if (agent_init_mount_proc(&err) < 0)
+                        kata_log_warn("%s", err.msg);
+                kata_error_clear(&err);
+                cmdline_file = "/proc/cmdline";
+        }
         if (cmdline_file) {
                 char *text = NULL;
                 if (kata_read_file(cmdline_file, 65536, &text, NULL, &err) < 0) {
-                        /* A VM init reads it before mounting /proc: not fatal. */
                         kata_log_warn("kernel command line: %s", err.msg);
                 } else {
                         if (agent_settings_apply_cmdline(&s, text, &err) < 0)

@@ -1,5 +1,5 @@
 /* Where the agent's configuration comes from. In a VM the kernel command line carries
- * `agent.*` keys (read from /proc/cmdline when the agent is init); a host process that
+ * `agent.*` keys (read from /proc/cmdline when the agent is the VM's init); a host process that
  * starts the agent passes arguments or KATA_AGENT_* environment variables instead.
  * Precedence: arguments > environment > kernel command line > defaults.
  *
