@@ -51,10 +51,12 @@ int main(int argc, char **argv)
                                 char ctl[64];
                                 const char *eq = strchr(argv[i], '=');
                                 if (!eq || eq - argv[i] - 7 >= (long)sizeof(ctl)) {
-                                        rc = kata_error_set(&err, 22, "bad cgroup spec '%s'", argv[i]);
+                                        rc = kata_error_set(&err, 22, "bad cgroup spec '%s'",
+                                                            argv[i]);
                                         break;
                                 }
-                                snprintf(ctl, sizeof(ctl), "%.*s", (int)(eq - argv[i] - 7), argv[i] + 7);
+                                snprintf(ctl, sizeof(ctl), "%.*s", (int)(eq - argv[i] - 7),
+                                         argv[i] + 7);
                                 if (strcmp(ctl, "unified") == 0)
                                         st.cgroup_version = 2;
                                 rc = kata_sandbox_state_set_cgroup(&st, ctl, eq + 1, &err);
