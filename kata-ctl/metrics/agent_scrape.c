@@ -43,43 +43,49 @@ static uint64_t memory_stat(const Grpc__MemoryStats *m, const char *key)
         return 0;
 }
 
-static int container_series(const char *sid, const char *cid, const Grpc__CgroupStats *cs,
-                            kata_metric_set *set, kata_error *err)
+/* StatsContainer in the observe library's terms, so both sources give the same series. */
+static void usage_from_agent(const Grpc__CgroupStats *cs, kata_observe_usage *u)
 {
-        int r = 0;
-#define ADD(name, type, help, value)                                                               \
-        if (r == 0)                                                                                \
-        r = kata_metric_addv(set, name, type, help, (double)(value), err, "sandbox_id", sid,       \
-                             "container_id", cid, NULL)
+        memset(u, 0, sizeof(*u));
+        u->source = KATA_OBSERVE_SOURCE_AGENT;
         if (cs->cpu_stats && cs->cpu_stats->cpu_usage) {
-                ADD("kata_container_cpu_usage_seconds_total", KATA_METRIC_COUNTER,
-                    "CPU time used by the container (its cgroup in the guest).",
-                    cs->cpu_stats->cpu_usage->total_usage / 1e9);
+                u->cpu_valid = true;
+                u->cpu_usage_ns = cs->cpu_stats->cpu_usage->total_usage;
+                if (cs->cpu_stats->throttling_data)
+                        u->cpu_throttled_ns = cs->cpu_stats->throttling_data->throttled_time;
         }
         if (cs->memory_stats && cs->memory_stats->usage) {
-                ADD("kata_container_memory_usage_bytes", KATA_METRIC_GAUGE,
-                    "Memory charged to the container's cgroup in the guest.",
-                    cs->memory_stats->usage->usage);
-        }
-        if (cs->memory_stats) {
-                ADD("kata_container_oom_kills_total", KATA_METRIC_COUNTER,
-                    "Processes of the container killed by the OOM killer.",
-                    memory_stat(cs->memory_stats, "oom_kill"));
+                const Grpc__MemoryData *m = cs->memory_stats->usage;
+                uint64_t inactive = memory_stat(cs->memory_stats, "total_inactive_file");
+                u->memory_valid = true;
+                u->memory_usage_bytes = m->usage;
+                u->memory_working_set_bytes = m->usage > inactive ? m->usage - inactive : 0;
+                u->memory_cache_bytes = cs->memory_stats->cache;
+                /* A v1 "no limit" reads as a page-rounded maximum: treat huge as none. */
+                u->memory_limit_bytes =
+                    m->limit == 0 || m->limit >= (1ull << 62) ? KATA_OBSERVE_UNLIMITED : m->limit;
+                u->oom_kills = memory_stat(cs->memory_stats, "oom_kill");
         }
         if (cs->pids_stats) {
-                ADD("kata_container_pids", KATA_METRIC_GAUGE, "Tasks in the container's cgroup.",
-                    cs->pids_stats->current);
+                u->pids_valid = true;
+                u->pids_current = cs->pids_stats->current;
         }
-#undef ADD
-        return r;
 }
 
-static int stats_containers(kata_agent_conn *conn, const kata_sandbox_state *st,
-                            uint64_t deadline_ns, kata_metric_set *set, kata_error *err)
+static bool host_sees(const kata_observe_sandbox *ob, const char *cid)
+{
+        const kata_observe_container *c = ob ? kata_observe_find_container(ob, cid) : NULL;
+        return c && c->usage.source == KATA_OBSERVE_SOURCE_HOST;
+}
+
+static int stats_containers(kata_agent_conn *conn, const kata_observe_sandbox *ob,
+                            const kata_sandbox_state *st, uint64_t deadline_ns,
+                            kata_metric_set *set, kata_error *err)
 {
         for (size_t i = 0; i < st->ncontainers; i++) {
                 const kata_container_state *c = &st->containers[i];
-                if (c->status != KATA_CONTAINER_RUNNING && c->status != KATA_CONTAINER_PAUSED)
+                if ((c->status != KATA_CONTAINER_RUNNING && c->status != KATA_CONTAINER_PAUSED) ||
+                    host_sees(ob, c->id))
                         continue;
                 Grpc__StatsContainerRequest req = GRPC__STATS_CONTAINER_REQUEST__INIT;
                 req.container_id = (char *)c->id;
@@ -95,8 +101,11 @@ static int stats_containers(kata_agent_conn *conn, const kata_sandbox_state *st,
                         return r;
                 }
                 const Grpc__StatsContainerResponse *s = (const void *)resp;
-                if (s->cgroup_stats)
-                        r = container_series(st->id, c->id, s->cgroup_stats, set, err);
+                if (s->cgroup_stats) {
+                        kata_observe_usage u;
+                        usage_from_agent(s->cgroup_stats, &u);
+                        r = kata_metrics_usage_series(&u, st->id, c->id, set, err);
+                }
                 protobuf_c_message_free_unpacked(resp, NULL);
                 if (r < 0)
                         return r;
@@ -104,8 +113,8 @@ static int stats_containers(kata_agent_conn *conn, const kata_sandbox_state *st,
         return 0;
 }
 
-int kata_metrics_agent_sandbox(const kata_sandbox_state *st, uint64_t deadline_ns,
-                               kata_metric_set *set, kata_error *err)
+int kata_metrics_agent_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
+                               uint64_t deadline_ns, kata_metric_set *set, kata_error *err)
 {
         if (!st->agent_address[0])
                 return kata_error_set(err, ENOENT, "sandbox %s has no agent address", st->id);
@@ -116,7 +125,7 @@ int kata_metrics_agent_sandbox(const kata_sandbox_state *st, uint64_t deadline_n
                 return r;
         r = relay_metrics(&conn, st, deadline_ns, set, err);
         if (r == 0)
-                r = stats_containers(&conn, st, deadline_ns, set, err);
+                r = stats_containers(&conn, ob, st, deadline_ns, set, err);
         kata_agent_close(&conn);
         return r;
 }

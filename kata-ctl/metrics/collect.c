@@ -24,7 +24,8 @@ struct failure_count {
 struct kata_metrics_collector {
         char *state_root;
         int agent_timeout_ms;
-        kata_cgroup_layout *layout; /* NULL: no cgroup figures (no cgroupfs mounted) */
+        kata_observe *observe; /* cgroup figures; sampled by one scrape at a time */
+        pthread_mutex_t sample_lock;
 
         pthread_mutex_t lock; /* guards everything below */
         unsigned long long scrapes;
@@ -37,6 +38,7 @@ struct kata_metrics_collector {
 struct sandbox_job {
         kata_metrics_collector *c;
         const kata_sandbox_state *st;
+        const kata_observe_sandbox *ob; /* NULL when observe did not see it */
         uint64_t deadline_ns;
         kata_metric_set *set;
         int host_result, agent_result;
@@ -65,12 +67,16 @@ int kata_metrics_collector_new(const kata_metrics_collector_opts *opts,
             .root = opts ? opts->cgroup_root : NULL,
             .mountinfo = opts ? opts->mountinfo : NULL,
         };
-        kata_error lerr = KATA_ERROR_INIT;
-        if (kata_cgroup_layout_detect(&lo, &c->layout, &lerr) < 0) {
-                kata_log_warn("no sandbox cgroup figures: %s", lerr.msg);
-                c->layout = NULL;
+        /* Agents are scraped here, in parallel: observe reads only the host. */
+        kata_observe_opts oo = {.state_root = c->state_root, .cgroups = &lo, .query_agents = false};
+        int r = kata_observe_new(&oo, &c->observe, err);
+        if (r < 0) {
+                free(c->state_root);
+                free(c);
+                return r;
         }
         pthread_mutex_init(&c->lock, NULL);
+        pthread_mutex_init(&c->sample_lock, NULL);
         kata_metric_histogram_init(&c->durations, duration_buckets,
                                    KATA_ARRAY_SIZE(duration_buckets));
         *out = c;
@@ -81,8 +87,9 @@ void kata_metrics_collector_free(kata_metrics_collector *c)
 {
         if (!c)
                 return;
-        kata_cgroup_layout_free(c->layout);
+        kata_observe_free(c->observe);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->sample_lock);
         free(c->failures);
         free(c->state_root);
         free(c);
@@ -112,10 +119,9 @@ static struct failure_count *failure_entry(kata_metrics_collector *c, const char
 static void *sandbox_job_main(void *arg)
 {
         struct sandbox_job *job = arg;
-        job->host_result =
-            kata_metrics_host_sandbox(job->c->layout, job->st, job->set, &job->host_err);
-        job->agent_result =
-            kata_metrics_agent_sandbox(job->st, job->deadline_ns, job->set, &job->agent_err);
+        job->host_result = kata_metrics_host_sandbox(job->ob, job->st, job->set, &job->host_err);
+        job->agent_result = kata_metrics_agent_sandbox(job->ob, job->st, job->deadline_ns, job->set,
+                                                       &job->agent_err);
         return NULL;
 }
 
@@ -179,6 +185,12 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
         }
         for (size_t i = 0; i < l.nproblems; i++)
                 kata_log_warn("sandbox %s skipped: %s", l.problems[i].id, l.problems[i].error.msg);
+        kata_observe_snapshot snap = {0};
+        pthread_mutex_lock(&c->sample_lock);
+        kata_error oerr = KATA_ERROR_INIT;
+        if (kata_observe_sample(c->observe, NULL, &snap, &oerr) < 0)
+                kata_log_warn("no cgroup figures this scrape: %s", oerr.msg);
+        pthread_mutex_unlock(&c->sample_lock);
         size_t njobs = 0;
         bool found = false;
         uint64_t deadline = start + (uint64_t)c->agent_timeout_ms * 1000000ull;
@@ -192,6 +204,7 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                 struct sandbox_job *job = &jobs[njobs++];
                 job->c = c;
                 job->st = st;
+                job->ob = kata_observe_find_sandbox(&snap, st->id);
                 job->deadline_ns = deadline;
                 if (kata_metric_set_new(&job->set, &job->host_err) < 0) {
                         job->host_result = job->agent_result = -ENOMEM;
@@ -241,6 +254,7 @@ out:
                 kata_metric_set_free(jobs[i].set);
         free(jobs);
         kata_metric_set_free(set);
+        kata_observe_snapshot_free(&snap);
         kata_state_listing_free(&l);
         return r;
 }

@@ -11,109 +11,53 @@
 #define C KATA_METRIC_COUNTER
 #define G KATA_METRIC_GAUGE
 
-/* The state records one absolute directory per controller. The runtime uses the same
- * path relative to every hierarchy, but a host whose processes sit in different cgroups
- * per hierarchy (and tests that mimic the runtime there) may not: so each controller's
- * figures come from the cgroup at its own recorded path. */
-struct part_stats {
-        char rel[KATA_CGROUP_PATH_MAX];
-        bool ok;
-        kata_cgroup_stats stats;
-};
-
-static const char *controller_rel(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
-                                  enum kata_cgroup_controller c)
+/* Cgroup figures come from the observe library (the data layer kata-ctl top uses), which
+ * keeps cgroup handles open between samples and merges v1 controllers. */
+static int usage_series(const kata_observe_usage *u, kata_metric_set *set, const char *prefix,
+                        const char *what, const char *sid, const char *cid, kata_error *err)
 {
-        const char *name = kata_cgroup_controller_name(c);
-        const char *path = kata_sandbox_state_cgroup(st, name);
-        const char *mount = kata_cgroup_layout_mount(layout, c);
-        if (!path) {
-                path = kata_sandbox_state_cgroup(st, "unified");
-                mount = kata_cgroup_layout_unified(layout);
-        }
-        size_t n = mount ? strlen(mount) : 0;
-        if (!path || !n || strncmp(path, mount, n) != 0 || path[n] != '/' || !path[n + 1])
-                return NULL;
-        return path + n;
-}
-
-/* Stats of the cgroup holding controller c, read once per distinct path. */
-static const kata_cgroup_stats *part(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
-                                     enum kata_cgroup_controller c, struct part_stats *cache,
-                                     size_t *ncache)
-{
-        const char *rel = controller_rel(layout, st, c);
-        if (!rel)
-                return NULL;
-        for (size_t i = 0; i < *ncache; i++) {
-                if (strcmp(cache[i].rel, rel) == 0)
-                        return cache[i].ok ? &cache[i].stats : NULL;
-        }
-        struct part_stats *ps = &cache[(*ncache)++];
-        snprintf(ps->rel, sizeof(ps->rel), "%s", rel);
-        kata_cgroup *cg;
-        kata_error ignored = KATA_ERROR_INIT;
-        ps->ok = kata_cgroup_open(layout, rel, &cg, &ignored) == 0; /* gone: no figures */
-        if (ps->ok) {
-                ps->ok = kata_cgroup_stats_read(cg, &ps->stats, &ignored) == 0;
-                kata_cgroup_free(cg);
-        }
-        return ps->ok ? &ps->stats : NULL;
-}
-
-static int cgroup_series(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
-                         kata_metric_set *set, kata_error *err)
-{
-        if (!layout || st->ncgroups == 0)
-                return 0;
-        struct part_stats *cache = calloc(KATA_CGROUP_NR_CONTROLLERS, sizeof(*cache));
-        if (!cache)
-                return kata_error_set(err, ENOMEM, "out of memory");
-        size_t ncache = 0;
-        const kata_cgroup_stats *cpu = part(layout, st, KATA_CGROUP_CPUACCT, cache, &ncache);
-        if (!cpu || !cpu->cpu.valid)
-                cpu = part(layout, st, KATA_CGROUP_CPU, cache, &ncache);
-        const kata_cgroup_stats *mem = part(layout, st, KATA_CGROUP_MEMORY, cache, &ncache);
-        const kata_cgroup_stats *pids = part(layout, st, KATA_CGROUP_PIDS, cache, &ncache);
-        const kata_cgroup_stats *io = part(layout, st, KATA_CGROUP_BLKIO, cache, &ncache);
+        char name[96], help[192];
         int r = 0;
-        const char *id = st->id;
-#define ADD(name, type, help, value)                                                               \
-        if (r == 0)                                                                                \
-        r = kata_metric_addv(set, name, type, help, (double)(value), err, "sandbox_id", id, NULL)
-        if (cpu && cpu->cpu.valid) {
-                ADD("kata_sandbox_cpu_usage_seconds_total", C,
-                    "CPU time used by the sandbox's host cgroup.", cpu->cpu.usage_ns / 1e9);
-                ADD("kata_sandbox_cpu_throttled_seconds_total", C,
-                    "Time the sandbox's host cgroup was throttled by its CPU quota.",
-                    cpu->cpu.throttled_ns / 1e9);
+#define ADD(suffix, type, text, value)                                                             \
+        do {                                                                                       \
+                if (r < 0)                                                                         \
+                        break;                                                                     \
+                snprintf(name, sizeof(name), "%s_%s", prefix, suffix);                             \
+                snprintf(help, sizeof(help), text, what);                                          \
+                r = cid ? kata_metric_addv(set, name, type, help, (double)(value), err,            \
+                                           "sandbox_id", sid, "container_id", cid, NULL)           \
+                        : kata_metric_addv(set, name, type, help, (double)(value), err,            \
+                                           "sandbox_id", sid, NULL);                               \
+        } while (0)
+        if (u->cpu_valid) {
+                ADD("cpu_usage_seconds_total", C, "CPU time used by %s.", u->cpu_usage_ns / 1e9);
+                ADD("cpu_throttled_seconds_total", C, "Time %s was throttled by its CPU quota.",
+                    u->cpu_throttled_ns / 1e9);
         }
-        if (mem && mem->memory.valid) {
-                ADD("kata_sandbox_memory_usage_bytes", G,
-                    "Memory charged to the sandbox's host cgroup.", mem->memory.usage);
-                ADD("kata_sandbox_memory_cache_bytes", G,
-                    "Page cache charged to the sandbox's host cgroup.", mem->memory.cache);
-                if (mem->memory.limit != KATA_CGROUP_UNLIMITED) {
-                        ADD("kata_sandbox_memory_limit_bytes", G,
-                            "Memory limit of the sandbox's host cgroup.", mem->memory.limit);
-                }
-                ADD("kata_sandbox_oom_kills_total", C,
-                    "Processes of the sandbox's host cgroup killed by the OOM killer.",
-                    mem->memory.oom_kills);
+        if (u->memory_valid) {
+                ADD("memory_usage_bytes", G, "Memory charged to %s.", u->memory_usage_bytes);
+                ADD("memory_working_set_bytes", G, "Memory charged to %s less inactive page cache.",
+                    u->memory_working_set_bytes);
+                ADD("memory_cache_bytes", G, "Page cache charged to %s.", u->memory_cache_bytes);
+                if (u->memory_limit_bytes != KATA_OBSERVE_UNLIMITED)
+                        ADD("memory_limit_bytes", G, "Memory limit of %s.", u->memory_limit_bytes);
+                ADD("oom_kills_total", C, "Processes of %s killed by the OOM killer.",
+                    u->oom_kills);
         }
-        if (pids && pids->pids.valid) {
-                ADD("kata_sandbox_pids", G, "Tasks in the sandbox's host cgroup.",
-                    pids->pids.current);
-        }
-        if (io && io->io.valid) {
-                ADD("kata_sandbox_io_read_bytes_total", C,
-                    "Bytes the sandbox's host cgroup read from block devices.", io->io.read_bytes);
-                ADD("kata_sandbox_io_write_bytes_total", C,
-                    "Bytes the sandbox's host cgroup wrote to block devices.", io->io.write_bytes);
-        }
+        if (u->pids_valid)
+                ADD("pids", G, "Tasks in %s.", u->pids_current);
 #undef ADD
-        free(cache);
         return r;
+}
+
+int kata_metrics_usage_series(const kata_observe_usage *u, const char *sandbox_id,
+                              const char *container_id, kata_metric_set *set, kata_error *err)
+{
+        if (container_id)
+                return usage_series(u, set, "kata_container", "the container's cgroup", sandbox_id,
+                                    container_id, err);
+        return usage_series(u, set, "kata_sandbox", "the sandbox's host cgroup", sandbox_id, NULL,
+                            err);
 }
 
 static unsigned long long status_field(const char *text, const char *key)
@@ -217,10 +161,17 @@ static int process_series(const kata_sandbox_state *st, kata_metric_set *set, ka
         return r;
 }
 
-int kata_metrics_host_sandbox(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
+int kata_metrics_host_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
                               kata_metric_set *set, kata_error *err)
 {
-        int r = cgroup_series(layout, st, set, err);
+        int r = 0;
+        if (ob && ob->usage.source == KATA_OBSERVE_SOURCE_HOST)
+                r = kata_metrics_usage_series(&ob->usage, st->id, NULL, set, err);
+        for (size_t i = 0; r == 0 && ob && i < ob->ncontainers; i++) {
+                const kata_observe_container *c = &ob->containers[i];
+                if (c->usage.source == KATA_OBSERVE_SOURCE_HOST)
+                        r = kata_metrics_usage_series(&c->usage, st->id, c->id, set, err);
+        }
         if (r == 0)
                 r = process_series(st, set, err);
         return r;

@@ -9,19 +9,26 @@
 #include "cgroups/cgroups.h"
 #include "common/error.h"
 #include "metrics/exposition.h"
+#include "observe/observe.h"
 #include "state/state.h"
 
-/* Sandbox cgroup figures (kata_sandbox_*) when layout is not NULL and the state names a
- * cgroup, and the figures of the sandbox's host process (kata_hypervisor_*: the VMM, or
- * the agent for the local driver). Missing sources are skipped, not errors. */
-int kata_metrics_host_sandbox(const kata_cgroup_layout *layout, const kata_sandbox_state *st,
+/* Host cgroup figures of the sandbox (kata_sandbox_*) and of the containers the host can
+ * see (kata_container_*) from ob, the sandbox in this scrape's observe sample (NULL: none),
+ * and the figures of the sandbox's host process (kata_hypervisor_*: the VMM, or the agent
+ * for the local driver). Missing sources are skipped, not errors. */
+int kata_metrics_host_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
                               kata_metric_set *set, kata_error *err);
 
+/* kata_sandbox_* (container_id NULL) or kata_container_* series of one usage. */
+int kata_metrics_usage_series(const kata_observe_usage *u, const char *sandbox_id,
+                              const char *container_id, kata_metric_set *set, kata_error *err);
+
 /* Connects to the sandbox's agent, relays GetMetrics and adds kata_container_* series from
- * StatsContainer for each running or paused container; everything must finish by
+ * StatsContainer for each running or paused container that ob (may be NULL) has no host
+ * figures of (containers inside a VM); everything must finish by
  * deadline_ns (kata_now_monotonic_ns clock). Fails when the agent cannot be reached or
  * GetMetrics fails; a container the agent does not know is skipped. */
-int kata_metrics_agent_sandbox(const kata_sandbox_state *st, uint64_t deadline_ns,
-                               kata_metric_set *set, kata_error *err);
+int kata_metrics_agent_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
+                               uint64_t deadline_ns, kata_metric_set *set, kata_error *err);
 
 #endif
