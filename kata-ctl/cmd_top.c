@@ -21,6 +21,10 @@ static const struct argp_option options[] = {
     {"iterations", 'n', "N", 0, "Stop after N frames (default: until quit)", 0},
     {"delay", 'd', "SEC", 0, "Refresh interval in seconds (default 2, at least 0.1)", 0},
     {"json", OPT_JSON, NULL, 0, "Batch: one JSON object per line per refresh", 0},
+    {"containers", 'c', NULL, 0,
+     "Text frames: each sandbox's containers too (JSON always has "
+     "them)",
+     0},
     {"no-processes", OPT_NO_PROCESSES, NULL, 0, "JSON: leave out the process lists", 0},
     {"no-agent", OPT_NO_AGENT, NULL, 0,
      "Do not query the agents (no latency, no figures "
@@ -60,6 +64,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
                 if (end == arg || *end || !(a->opts.interval_s >= 0.1) ||
                     a->opts.interval_s > 86400)
                         argp_error(state, "--delay: '%s' is not a number of seconds from 0.1", arg);
+                break;
+        case 'c':
+                a->opts.containers = true;
                 break;
         case OPT_JSON:
                 a->opts.json = true;

@@ -96,7 +96,8 @@ int top_screen_run(const top_opts *opts, kata_error *err)
                         if (opts->iterations && frames >= opts->iterations)
                                 break;
                         kata_observe_request req = {
-                            .sandbox_id = v.level > TOP_LEVEL_SANDBOXES ? v.sandbox : NULL};
+                            .sandbox_id = v.level > TOP_LEVEL_SANDBOXES ? v.sandbox : NULL,
+                            .only_selected_containers = true};
                         kata_observe_snapshot fresh;
                         kata_error serr = KATA_ERROR_INIT;
                         if (kata_observe_sample(o, &req, &fresh, &serr) == 0) {

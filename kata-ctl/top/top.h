@@ -14,7 +14,8 @@ typedef struct top_opts {
         double interval_s;  /* between refreshes */
         bool json;          /* batch: one JSON object per line */
         bool agents;        /* query agents (health, guest-only figures) */
-        bool processes;     /* batch: list every container's processes */
+        bool processes;     /* JSON: list every container's processes */
+        bool containers;    /* text frames: each sandbox's containers too */
         const char *sort;   /* column name for the sandbox list, NULL: CPU% */
         const char *filter; /* initial filter, NULL: none */
 } top_opts;

@@ -41,6 +41,7 @@ obs_entry *obs_history_get(obs_history *h, const char *key)
 
 static void entry_free(obs_entry *e)
 {
+        obs_cgfiles_close(e->files);
         if (e->cgroup)
                 kata_cgroup_free(e->cgroup);
         if (e->connected)

@@ -10,6 +10,29 @@
  * time), "a:<sandbox>" (the agent connection and its details), "g:<sandbox>:<container>" and
  * "q:<sandbox>:<container>:<pid>" (CPU figures from the agent). Entries not touched by a
  * sample are dropped at its end: that is how vanished rows are forgotten. */
+/* Kept-open cgroup files (cgfiles.c). */
+enum {
+        OBS_CG_CPU_USAGE = 0,
+        OBS_CG_CPU_STAT,
+        OBS_CG_MEM_USAGE,
+        OBS_CG_MEM_LIMIT,
+        OBS_CG_MEM_STAT,
+        OBS_CG_MEM_EVENTS,
+        OBS_CG_PIDS_CURRENT,
+        OBS_CG_PIDS_MAX,
+        OBS_CG_NFILES
+};
+typedef struct obs_cgfiles {
+        int fd[OBS_CG_NFILES]; /* -1: not offered */
+        bool v2[OBS_CG_NFILES];
+} obs_cgfiles;
+
+int obs_cgfiles_open(const kata_cgroup_layout *layout, const kata_cgroup *cg, obs_cgfiles **out,
+                     kata_error *err);
+/* Fills u (source HOST, no CPU%); -ENOENT once the cgroup is gone. */
+int obs_cgfiles_read(obs_cgfiles *f, kata_observe_usage *u, kata_error *err);
+void obs_cgfiles_close(obs_cgfiles *f);
+
 typedef struct obs_entry {
         char *key;
         struct obs_entry *next;
@@ -19,6 +42,7 @@ typedef struct obs_entry {
         uint64_t cpu_ns, cpu_at_ns;
         /* cgroup */
         kata_cgroup *cgroup;
+        obs_cgfiles *files;
         /* agent */
         bool connected;
         kata_agent_conn conn;

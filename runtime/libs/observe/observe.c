@@ -99,6 +99,9 @@ static void sample_container(kata_observe *o, const kata_observe_request *req,
         c->pid = cs->pid;
         c->ns_pid = cs->ns_pid;
         bool want_procs = wants_processes(req, st->id, cs->id);
+        if (req && req->only_selected_containers &&
+            (!req->sandbox_id || strcmp(req->sandbox_id, st->id) != 0))
+                return;
 
         /* The agent puts the container at the mapped path inside the sandbox's cgroup
          * namespace, so on the host it lies under the sandbox's cgroup. */

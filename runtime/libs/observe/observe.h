@@ -10,8 +10,9 @@
  * they are simply present or absent in the next snapshot, never an error.
  *
  * Roles, one file each: observe.c (the sampler), usage.c (cgroup figures and CPU%),
- * procs.c (processes from /proc or the agent), agent.c (agent queries), history.c (the
- * previous sample), json.c (the JSON form documented in kata-ctl/top/README.md).
+ * cgfiles.c (cgroup files kept open), procs.c (processes from /proc or the agent), agent.c (agent
+ * queries), history.c (the previous sample), json.c (the JSON form documented in
+ * kata-ctl/top/README.md).
  *
  * Failing functions return a negative errno and fill err. Not thread-safe: one thread
  * samples a given kata_observe at a time. */
@@ -44,6 +45,9 @@ typedef struct kata_observe_request {
         bool all_processes;       /* processes of every container */
         const char *sandbox_id;   /* else: processes of this sandbox's containers... */
         const char *container_id; /* ...or of this one container only (NULL: all of them) */
+        /* Figures of containers only for sandbox_id's (what the screen's sandbox list
+         * needs; far cheaper with many sandboxes); false: every container's. */
+        bool only_selected_containers;
 } kata_observe_request;
 
 enum kata_observe_source {
