@@ -91,6 +91,20 @@ err=$("$KATA_CTL" agent --addr "$ADDR" CreateContainer --oci "$WORK/bad.json" '{
 assert_contains "$err" "rgs" "wrong JSON type for process.args"
 healthy "bad OCI specs"
 
+# A program that does not exist fails StartContainer with the reason, and the
+# container can be removed.
+nobin=$(make_bundle nobin -- /no/such/program)
+create_container nobin "$nobin"
+err=$(rpc_err StartContainer '{"container_id":"nobin"}')
+assert_contains "$err" "cannot execute /no/such/program: No such file or directory" "exec failure"
+assert_eq 127 "$(rpc WaitProcess '{"container_id":"nobin"}' | jq -r .status)" "status after a failed exec"
+rpc RemoveContainer '{"container_id":"nobin"}' >/dev/null
+# A duplicate id is refused.
+create_container dup "$nobin"
+assert_contains "$(rpc_err CreateContainer --oci "$nobin/oci.json" '{"container_id":"dup"}')" "ALREADY_EXISTS" "duplicate container"
+rpc RemoveContainer '{"container_id":"dup"}' >/dev/null
+healthy "failed starts"
+
 # Nothing of the failed creations is left, and a good container still runs.
 assert_contains "$(rpc_err ListProcesses '{"container_id":"bad"}')" "NOT_FOUND" "no container 'bad' left"
 create_container good "$bundle"
