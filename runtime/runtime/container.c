@@ -19,6 +19,7 @@
 #include "runtime.h"
 #include "sandbox.h"
 #include "stdio_relay.h"
+#include "tracing/tracing.h"
 
 #define CONTAINER_REMOVE_TIMEOUT_S 10
 
@@ -175,6 +176,8 @@ int runtime_container_create(runtime_opts *o, const runtime_create_args *a, kata
                 return r;
         }
 
+        kata_span_set_container_id(o->span, a->id);
+        kata_tracing_set_default_ids(sb.st.id, a->id, NULL);
         kata_container_state c = {0};
         snprintf(c.id, sizeof(c.id), "%s", a->id);
         snprintf(c.bundle, sizeof(c.bundle), "%s", bundle);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "tracing/tracing.h"
 
 const char *argp_program_version = "kata-runtime " KATA_VERSION " (commit " KATA_GIT_COMMIT ")";
 
@@ -103,7 +104,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
                 if (strcmp(verbs[i].name, name) != 0)
                         continue;
+                o.verb = verbs[i].name;
                 int rc = verbs[i].fn(&o, argc - verb_index, argv + verb_index);
+                if (rc != RT_EXIT_OK)
+                        kata_span_set_status(o.span, KATA_SPAN_STATUS_ERROR, "exit status");
                 runtime_opts_free(&o);
                 return rc;
         }

@@ -1,8 +1,30 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "runtime.h"
+#include "tracing/tracing.h"
+
+/* KATA_TRACE=1 switches tracing on for one command (what `kata-ctl spans record` does)
+ * without editing the configuration. */
+static bool tracing_requested(const runtime_opts *o)
+{
+        const char *env = getenv("KATA_TRACE");
+        if (env && (strcmp(env, "1") == 0 || strcmp(env, "true") == 0))
+                return true;
+        return o->config.runtime.enable_tracing;
+}
+
+static void tracing_start(runtime_opts *o)
+{
+        kata_error err = KATA_ERROR_INIT;
+        kata_tracing_set_enabled(true);
+        kata_tracing_set_source("runtime", NULL);
+        if (kata_tracing_lttng_load(&err) < 0)
+                kata_log_warn("tracing: %s (spans are not recorded by LTTng)", err.msg);
+        o->span = kata_span_begin(o->verb ? o->verb : "kata-runtime", NULL);
+}
 
 int runtime_opts_load(runtime_opts *o, kata_error *err)
 {
@@ -20,11 +42,15 @@ int runtime_opts_load(runtime_opts *o, kata_error *err)
                 o->root = o->config.runtime.state_root;
         if (o->root[0] != '/')
                 return kata_error_set(err, EINVAL, "--root %s: must be an absolute path", o->root);
+        if (tracing_requested(o))
+                tracing_start(o);
         return 0;
 }
 
 void runtime_opts_free(runtime_opts *o)
 {
+        kata_span_end(o->span);
+        o->span = NULL;
         if (o->config_loaded)
                 kata_config_free(&o->config);
         o->config_loaded = false;

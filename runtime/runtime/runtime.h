@@ -10,14 +10,20 @@
 #include "common/error.h"
 #include "config/config.h"
 
+typedef struct kata_span kata_span;
+
 typedef struct runtime_opts {
+        const char *verb;        /* the command, also the name of its root span */
+        kata_span *span;         /* root span of this command; NULL when not tracing */
         const char *root;        /* state root (--root), default from config or /run/kata */
         const char *config_path; /* --config, NULL: the loader's lookup */
         struct kata_config config;
         bool config_loaded;
 } runtime_opts;
 
-/* Loads the configuration once (lookup order of the config library) and settles root. */
+/* Loads the configuration once (lookup order of the config library), settles root and,
+ * when tracing is on ([runtime] enable_tracing, or KATA_TRACE=1 in the environment),
+ * begins the command's root span. */
 int runtime_opts_load(runtime_opts *o, kata_error *err);
 void runtime_opts_free(runtime_opts *o);
 

@@ -8,6 +8,7 @@
 #include "agent.pb-c.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "tracing/tracing.h"
 
 #define AGENT_CONNECT_TIMEOUT_MS 5000
 #define SANDBOX_STOP_TIMEOUT_MS  10000
@@ -39,6 +40,8 @@ static int sandbox_wait_agent(runtime_opts *o, sandbox *sb, kata_error *err)
 int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err)
 {
         memset(sb, 0, sizeof(*sb));
+        kata_span_set_sandbox_id(o->span, id);
+        kata_tracing_set_default_ids(id, NULL, NULL);
         sb->driver = sandbox_driver_find(o->config.hypervisor.name, err);
         if (!sb->driver)
                 return -err->code;
@@ -51,7 +54,11 @@ int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err
         if (r < 0)
                 return r == -EEXIST ? kata_error_set(err, EEXIST, "sandbox '%s' already exists", id)
                                     : r;
+        kata_span *span = kata_span_begin("create_sandbox", o->span);
+        kata_span_set_attr_str(span, "hypervisor", sb->driver->name);
+        kata_span *step = kata_span_begin("start_agent", span);
         r = sb->driver->start(o, &sb->st, err);
+        kata_span_end(step);
         if (r < 0) {
                 kata_error_prefix(err, "cannot start sandbox '%s'", id);
                 goto undo_state;
@@ -64,11 +71,14 @@ int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err
         if (r < 0)
                 goto undo_driver;
 
+        step = kata_span_begin("connect_agent", span);
         r = sandbox_wait_agent(o, sb, err);
+        kata_span_end(step);
         if (r < 0) {
                 kata_error_prefix(err, "sandbox '%s'", id);
                 goto undo_driver;
         }
+        sb->agent.trace_parent = span;
         Grpc__CreateSandboxRequest req = GRPC__CREATE_SANDBOX_REQUEST__INIT;
         req.sandbox_id = sb->st.id;
         req.hostname = sb->st.id;
@@ -82,14 +92,22 @@ int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err
         kata_state_lock_release(&lock);
         if (r < 0)
                 goto undo_driver;
+        sb->span = o->span;
+        sb->agent.trace_parent = o->span;
+        kata_span_end(span);
         return 0;
 
 undo_driver:
+        kata_span_set_status(span, KATA_SPAN_STATUS_ERROR, err ? err->msg : "failed");
+        kata_span_end(span);
+        span = NULL;
         kata_agent_close(&sb->agent);
         if (sb->st.agent_pid > 0)
                 kill((pid_t)sb->st.agent_pid, SIGKILL);
         sb->driver->stop(o, &sb->st, 2000, NULL);
 undo_state:
+        kata_span_set_status(span, KATA_SPAN_STATUS_ERROR, err ? err->msg : "failed");
+        kata_span_end(span);
         kata_state_remove(o->root, id, NULL);
         kata_sandbox_state_free(&sb->st);
         return r;
@@ -108,6 +126,9 @@ int sandbox_load(runtime_opts *o, const char *sid, sandbox *sb, kata_error *err)
                 kata_sandbox_state_free(&sb->st);
                 return -err->code;
         }
+        sb->span = o->span;
+        kata_span_set_sandbox_id(o->span, sid);
+        kata_tracing_set_default_ids(sid, NULL, NULL);
         return 0;
 }
 
@@ -127,6 +148,8 @@ int sandbox_load_for_container(runtime_opts *o, const char *cid, sandbox *sb,
                            : r;
         if ((r = sandbox_load(o, sid, sb, err)) < 0)
                 return r;
+        kata_span_set_container_id(o->span, cid);
+        kata_tracing_set_default_ids(sid, cid, NULL);
         *c = kata_sandbox_state_find_container(&sb->st, cid);
         if (!*c) {
                 sandbox_release(sb);
@@ -147,6 +170,7 @@ int sandbox_connect(sandbox *sb, int timeout_ms, kata_error *err)
                                timeout_ms ? timeout_ms : AGENT_CONNECT_TIMEOUT_MS, &sb->agent, err);
         if (r < 0)
                 return kata_error_prefix(err, "sandbox '%s'", sb->st.id);
+        sb->agent.trace_parent = sb->span;
         return 0;
 }
 

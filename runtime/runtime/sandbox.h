@@ -13,6 +13,7 @@ typedef struct sandbox {
         kata_sandbox_state st;
         const sandbox_driver *driver;
         kata_agent_conn agent;
+        const kata_span *span; /* parent of this sandbox's RPC spans (the command's) */
 } sandbox;
 
 /* Creates sandbox `id`: reserves its state, starts it with the configured driver, waits

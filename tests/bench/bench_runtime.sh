@@ -23,7 +23,7 @@ mean_us() { # label command...
         local total=0 start end
         for ((i = 0; i < runs; i++)); do
                 start=$(date +%s%N)
-                "$@" "b$i-$$" >/dev/null 2>&1 || { echo "bench_runtime: '$*' failed" >&2; exit 1; }
+                "$@" "b$i-$$" >/dev/null 2>"$work/err" || { echo "bench_runtime: '$*' failed: $(cat "$work/err")" >&2; exit 1; }
                 end=$(date +%s%N)
                 total=$((total + (end - start) / 1000))
         done

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "health.pb-c.h"
+#include "tracing/tracing.h"
 #include "transport/transport.h"
 
 int kata_agent_connect(const char *address, int timeout_ms, kata_agent_conn *conn, kata_error *err)
@@ -96,14 +97,24 @@ int kata_agent_call(kata_agent_conn *conn, const char *method, const ProtobufCMe
         ProtobufCMessage *resp = NULL;
         const ProtobufCMessageDescriptor *desc =
             response_desc ? response_desc : &google__protobuf__empty__descriptor;
-        int r = kata_ttrpc_call(conn->client, KATA_AGENT_SERVICE, method, request, desc, NULL, 0, t,
-                                &resp, &st, err);
+        kata_span *span = kata_span_begin(method, conn->trace_parent);
+        kata_span_set_kind(span, KATA_SPAN_KIND_CLIENT);
+        char traceparent[KATA_TRACEPARENT_LEN + 1];
+        kata_ttrpc_kv md = {"traceparent", traceparent};
+        size_t n_md = kata_span_traceparent(span, traceparent) ? 1 : 0;
+        int r = kata_ttrpc_call(conn->client, KATA_AGENT_SERVICE, method, request, desc,
+                                n_md ? &md : NULL, n_md, t, &resp, &st, err);
         if (r < 0) {
                 if (st.code != KATA_TTRPC_OK && st.message[0])
-                        return kata_error_set(err, -r, "agent %s: %s: %s", method,
-                                              kata_ttrpc_code_name(st.code), st.message);
-                return kata_error_prefix(err, "agent %s", method);
+                        kata_error_set(err, -r, "agent %s: %s: %s", method,
+                                       kata_ttrpc_code_name(st.code), st.message);
+                else
+                        kata_error_prefix(err, "agent %s", method);
+                kata_span_set_status(span, KATA_SPAN_STATUS_ERROR, err ? err->msg : method);
+                kata_span_end(span);
+                return r;
         }
+        kata_span_end(span);
         if (response)
                 *response = resp;
         else if (resp)

@@ -15,8 +15,13 @@
 /* Default bound on one RPC (a dead or wedged agent fails a CLI call within it). */
 #define KATA_AGENT_RPC_TIMEOUT_NS (30ull * 1000000000ull)
 
+typedef struct kata_span kata_span;
+
 typedef struct kata_agent_conn {
         kata_ttrpc_client *client;
+        /* When tracing is on, each RPC is a client span under this one and carries its
+         * W3C traceparent in the request metadata, so the agent's span is its child. */
+        const kata_span *trace_parent;
         char address[256];
         uint64_t timeout_ns;
 } kata_agent_conn;
