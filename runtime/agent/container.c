@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@
 /* How long a child may take to set up (mounts) or to exec. */
 #define SETUP_TIMEOUT_MS  30000
 #define FREEZE_TIMEOUT_MS 5000
-#define REMOVE_TIMEOUT_S  10
 
 const char *container_status_name(enum container_status s)
 {
@@ -577,9 +577,10 @@ int container_remove(struct agent *a, const char *id, unsigned timeout_s, kata_e
                 return kata_error_set(err, EBUSY, "container %s is already being removed", id);
         }
         pthread_mutex_lock(&c->op_lock);
-        if (timeout_s == 0)
-                timeout_s = REMOVE_TIMEOUT_S;
-        int timeout_ms = (int)(timeout_s > 600 ? 600000 : timeout_s * 1000);
+        /* 0 waits without limit, as agent.proto says (INT_MAX ms is 24 days); this
+         * call's own thread is the only one that waits. */
+        int timeout_ms =
+            timeout_s == 0 || timeout_s > INT_MAX / 1000 ? INT_MAX : (int)timeout_s * 1000;
         uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
         int r = 0;
         if (c->start_fd >= 0) { /* never started: its init waits on this pipe */
