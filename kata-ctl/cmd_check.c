@@ -9,6 +9,7 @@
 
 #include "check/check.h"
 #include "check/release.h"
+#include "config/config.h"
 #include "commands.h"
 #include "common/util.h"
 
@@ -160,11 +161,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         return 0;
 }
 
-/* The hypervisor judged when --hypervisor is not given. The configuration file
- * (runtime/libs/config) will name it; until that is wired here, the built-in default. */
+/* The hypervisor judged when --hypervisor is not given: the one the configuration file
+ * names ($KATA_CONF_FILE, /etc/kata-containers/configuration.toml), else `local`. A
+ * configuration that does not load is reported and the built-in default is judged. */
 static const char *check_default_hypervisor(void)
 {
-        return "local";
+        static char name[64] = KATA_CONFIG_DEFAULT_HV;
+        struct kata_config cfg;
+        kata_error err = KATA_ERROR_INIT;
+        if (kata_config_load(NULL, &cfg, &err) < 0) {
+                fprintf(stderr, "kata-ctl: warning: %s; judging hypervisor '%s'\n", err.msg, name);
+                return name;
+        }
+        snprintf(name, sizeof(name), "%s", cfg.hypervisor.name);
+        kata_config_free(&cfg);
+        return name;
 }
 
 static void print_json(json_object *o)
