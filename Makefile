@@ -27,6 +27,7 @@ fuzz-build: deps
 # The whole suite: unit, integration (root), network (loopback), benchmark smoke runs,
 # then a short libFuzzer run of every harness.
 test: build fuzz-build
+	@cmake --build $(BUILD) --target initrd # guest kernel + initrd for the VM tests
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
 

@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "agent/init.h"
+#include "agent/modules.h"
 #include "agent/settings.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
                         kata_log_warn("%s", err.msg);
                 kata_error_clear(&err);
                 cmdline_file = "/proc/cmdline";
+                agent_modules_load_boot(); /* vsock must exist before the agent listens */
         }
         if (cmdline_file) {
                 char *text = NULL;
