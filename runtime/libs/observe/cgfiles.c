@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -121,6 +122,16 @@ int obs_cgfiles_read(obs_cgfiles *f, kata_observe_usage *u, kata_error *err)
         char buf[8192];
         uint64_t v;
         memset(u, 0, sizeof(*u));
+        /* cgroupfs answers reads of a removed cgroup with ENODEV; a plain directory tree
+         * (tests, fixtures) only shows it in the link count. */
+        for (int i = 0; i < OBS_CG_NFILES; i++) {
+                struct stat st;
+                if (f->fd[i] < 0)
+                        continue;
+                if (fstat(f->fd[i], &st) < 0 || st.st_nlink == 0)
+                        return kata_error_set(err, ENOENT, "cgroup is gone");
+                break;
+        }
         u->source = KATA_OBSERVE_SOURCE_HOST;
         for (int i = 0; i < OBS_CG_NFILES; i++) {
                 ssize_t n = read_file(f, i, buf, sizeof(buf));
