@@ -232,11 +232,110 @@ static inline bool key_value_fast(const uint8_t *p, const uint8_t *end)
         }
 }
 
+/* Skips one varint of at most 10 bytes ending before end; NULL if there is none. */
+static inline const uint8_t *skip_varint(const uint8_t *p, const uint8_t *end)
+{
+        for (int i = 0; i < 10 && p < end; i++) {
+                if (!(*p++ & 0x80))
+                        return p;
+        }
+        return NULL;
+}
+
+/* A Span as OTLP encoders write it: fields in number order, one-byte tags and lengths,
+ * values short enough for one-byte lengths. Recognized in one straight pass; any other
+ * shape returns false and gets the general walk. True only for bytes the general walk
+ * would also accept. */
+static bool span_fast(const uint8_t *p, const uint8_t *end)
+{
+#define NEED(n)                                                                                    \
+        do {                                                                                       \
+                if (end - p < (n))                                                                 \
+                        return false;                                                              \
+        } while (0)
+        NEED(28);
+        if (p[0] != 0x0a || p[1] != 16 || p[18] != 0x12 || p[19] != 8)
+                return false; /* trace_id (16 bytes), span_id (8 bytes) */
+        p += 28;
+        if (p < end && p[0] == 0x1a) { /* trace_state */
+                NEED(2);
+                if (p[1] >= 0x80 || end - p < 2 + p[1])
+                        return false;
+                p += 2 + p[1];
+        }
+        if (p < end && p[0] == 0x22) { /* parent_span_id: empty or 8 bytes */
+                NEED(2);
+                if (p[1] != 0 && p[1] != 8)
+                        return false;
+                NEED(2 + p[1]);
+                p += 2 + p[1];
+        }
+        if (p < end && p[0] == 0x2a) { /* name */
+                NEED(2);
+                if (p[1] >= 0x80 || end - p < 2 + p[1])
+                        return false;
+                p += 2 + p[1];
+        }
+        if (p < end && p[0] == 0x30) { /* kind */
+                p = skip_varint(p + 1, end);
+                if (!p)
+                        return false;
+        }
+        if (p < end && p[0] == 0x39) { /* start_time_unix_nano */
+                NEED(9);
+                p += 9;
+        }
+        if (p < end && p[0] == 0x41) { /* end_time_unix_nano */
+                NEED(9);
+                p += 9;
+        }
+        while (p < end && p[0] == 0x4a) { /* attributes */
+                NEED(2);
+                if (p[1] >= 0x80 || end - p < 2 + p[1] || !key_value_fast(p + 2, p + 2 + p[1]))
+                        return false;
+                p += 2 + p[1];
+        }
+        if (p < end && p[0] == 0x50) { /* dropped_attributes_count */
+                p = skip_varint(p + 1, end);
+                if (!p)
+                        return false;
+        }
+        if (p < end && p[0] == 0x7a) { /* status: message (2), code (3) */
+                NEED(2);
+                if (p[1] >= 0x80 || end - p < 2 + p[1])
+                        return false;
+                const uint8_t *s = p + 2, *s_end = p + 2 + p[1];
+                if (s < s_end && s[0] == 0x12) {
+                        if (s_end - s < 2 || s[1] >= 0x80 || s_end - s < 2 + s[1])
+                                return false;
+                        s += 2 + s[1];
+                }
+                if (s < s_end && s[0] == 0x18) {
+                        s = skip_varint(s + 1, s_end);
+                        if (!s)
+                                return false;
+                }
+                if (s != s_end)
+                        return false;
+                p = s_end;
+        }
+        if (p < end && p[0] == 0x85) { /* flags: fixed32, field 16 (two-byte tag) */
+                NEED(6);
+                if (p[1] != 0x01)
+                        return false;
+                p += 6;
+        }
+        return p == end;
+#undef NEED
+}
+
 static int check_message(struct walker *w, enum msg m, const uint8_t *p, const uint8_t *end,
                          int depth)
 {
         if (depth > MAX_DEPTH)
                 return bad(w, p, m, "nested too deeply", 0);
+        const uint8_t *start = p;
+        unsigned ids_seen = 0; /* Span: bit 0 trace_id, bit 1 span_id (both required) */
         while (p < end) {
                 const uint8_t *field_start = p;
                 uint64_t key;
@@ -244,6 +343,8 @@ static int check_message(struct walker *w, enum msg m, const uint8_t *p, const u
                         return bad(w, field_start, m, "truncated tag", 0);
                 uint64_t field = key >> 3;
                 unsigned wire = (unsigned)(key & 7);
+                if (p - field_start > 5)
+                        return bad(w, field_start, m, "tag longer than 5 bytes", 0);
                 if (field == 0 || field > 0x1fffffff)
                         return bad(w, field_start, m, "invalid field number", field);
                 static const struct field_rule unknown = UNKNOWN;
@@ -266,13 +367,24 @@ static int check_message(struct walker *w, enum msg m, const uint8_t *p, const u
                                 return bad(w, field_start, m, "truncated fixed32", field);
                         p += 4;
                         break;
-                case WT_LEN:
+                case WT_LEN: {
+                        const uint8_t *len_start = p;
                         if (read_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
                                 return bad(w, field_start, m, "length past the end", field);
+                        /* Lengths are 32-bit: protobuf decoders refuse longer varints. */
+                        if (p - len_start > 5)
+                                return bad(w, field_start, m, "length longer than 5 bytes", field);
                         if ((rule->len == LEN_16 && v != 16) || (rule->len == LEN_8 && v != 8) ||
                             (rule->len == LEN_0_OR_8 && v != 0 && v != 8))
                                 return bad(w, field_start, m, "id of the wrong size", field);
+                        if (m == M_SPAN && field <= 2)
+                                ids_seen |= 1u << (field - 1);
                         if (rule->nested == M_KEY_VALUE && key_value_fast(p, p + v)) {
+                                p += v;
+                                break;
+                        }
+                        if (rule->nested == M_SPAN && span_fast(p, p + v)) {
+                                w->spans++;
                                 p += v;
                                 break;
                         }
@@ -286,10 +398,13 @@ static int check_message(struct walker *w, enum msg m, const uint8_t *p, const u
                         }
                         p += v;
                         break;
+                }
                 default:
                         return bad(w, field_start, m, "group or invalid wire type", field);
                 }
         }
+        if (m == M_SPAN && ids_seen != 3)
+                return bad(w, start, m, "missing trace_id or span_id", ids_seen & 1 ? 2 : 1);
         return 0;
 }
 

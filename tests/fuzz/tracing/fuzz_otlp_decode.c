@@ -1,6 +1,7 @@
 /* OTLP protobuf decoding as the forwarder's decoding sinks see it: every decoded span is
- * formatted as a JSON line and re-encoded, and the re-encoding must decode again to the
- * same number of spans. */
+ * formatted as a JSON line and re-encoded, and the re-encoding must decode again. Whatever
+ * the wire-format check accepts (the otlp sink's pass-through) must decode to as many
+ * spans. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,7 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct ctx c = {{0}, 0};
         kata_error err = KATA_ERROR_INIT;
-        kata_otlp_decode(data, size, on_span, &c, &err);
+        int decoded = kata_otlp_decode(data, size, on_span, &c, &err);
         kata_strbuf_free(&c.line);
+        /* What the pass-through check lets through, a real decoder must accept too. */
+        int64_t checked = kata_otlp_wire_check(data, size, &err);
+        if (checked >= 0 && checked != decoded) {
+                fprintf(stderr, "wire check accepted %lld spans, decoder returned %d\n",
+                        (long long)checked, decoded);
+                abort();
+        }
         return 0;
 }
