@@ -204,6 +204,52 @@ static int fill_stats(const kata_cgroup_stats *st, Grpc__CgroupStats *cs)
         return 0;
 }
 
+/* The sandbox's interfaces (containers share its network, as in Kata). */
+static int fill_network(Grpc__StatsContainerResponse *resp)
+{
+        char *text = NULL;
+        kata_error err = KATA_ERROR_INIT;
+        if (kata_read_file("/proc/net/dev", 1 << 20, &text, NULL, &err) < 0)
+                return 0; /* no figures is not an error */
+        size_t lines = 0;
+        for (const char *p = text; *p; p++)
+                lines += *p == '\n';
+        resp->network_stats = calloc(lines ? lines : 1, sizeof(void *));
+        if (!resp->network_stats) {
+                free(text);
+                return -ENOMEM;
+        }
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *colon = strchr(line, ':');
+                if (!colon)
+                        continue; /* the two header lines */
+                *colon = 0;
+                unsigned long long v[16];
+                if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+                           &v[10], &v[11]) != 12)
+                        continue;
+                Grpc__NetworkStats *ns = rpc_new_message(&grpc__network_stats__descriptor);
+                if (!ns) {
+                        free(text);
+                        return -ENOMEM;
+                }
+                ns->name = rpc_strdup(kata_str_trim(line));
+                ns->rx_bytes = v[0];
+                ns->rx_packets = v[1];
+                ns->rx_errors = v[2];
+                ns->rx_dropped = v[3];
+                ns->tx_bytes = v[8];
+                ns->tx_packets = v[9];
+                ns->tx_errors = v[10];
+                ns->tx_dropped = v[11];
+                resp->network_stats[resp->n_network_stats++] = ns;
+        }
+        free(text);
+        return 0;
+}
+
 RPC_HANDLER(rpc_stats_container)
 {
         struct agent *a = user;
@@ -232,7 +278,8 @@ RPC_HANDLER(rpc_stats_container)
             rpc_new_message(&grpc__stats_container_response__descriptor);
         if (resp)
                 resp->cgroup_stats = rpc_new_message(&grpc__cgroup_stats__descriptor);
-        if (!resp || !resp->cgroup_stats || fill_stats(st, resp->cgroup_stats) < 0) {
+        if (!resp || !resp->cgroup_stats || fill_stats(st, resp->cgroup_stats) < 0 ||
+            fill_network(resp) < 0) {
                 free(st);
                 if (resp)
                         protobuf_c_message_free_unpacked(&resp->base, NULL);

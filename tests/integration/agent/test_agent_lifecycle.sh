@@ -74,6 +74,7 @@ file_usage=$(cat "$memdir/memory.usage_in_bytes")
 [ "$usage" -gt 0 ] && [ $((usage - file_usage)) -lt 1048576 ] && [ $((file_usage - usage)) -lt 1048576 ] ||
         fail "memory usage $usage vs memory.usage_in_bytes $file_usage"
 pass
+assert_eq lo "$(echo "$stats" | jq -r '.network_stats[0].name')" "network stats of the sandbox (only lo)"
 cpu_total=$(echo "$stats" | jq -r .cgroup_stats.cpu_stats.cpu_usage.total_usage)
 [ "$cpu_total" -le "$(cat "$(container_cgroup_dir cpuacct "$mapped")/cpuacct.usage")" ] ||
         fail "cpu total_usage $cpu_total above cpuacct.usage"
