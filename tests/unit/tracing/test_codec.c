@@ -157,6 +157,64 @@ static void test_otlp_rejects_garbage(void **state)
         assert_int_equal(kata_otlp_wire_check((const uint8_t *)"", 0, &err), 0);
 }
 
+/* Appends field (tag byte) with a length-delimited body: enough to hand-build requests. */
+static size_t put_len(uint8_t *out, uint8_t tag, const uint8_t *body, size_t len)
+{
+        out[0] = tag;
+        out[1] = (uint8_t)len; /* bodies here are < 128 bytes */
+        memcpy(out + 2, body, len);
+        return len + 2;
+}
+
+/* ExportTraceServiceRequest{ResourceSpans{ScopeSpans{Span{span bytes}}}} */
+static size_t wrap_span(const uint8_t *span, size_t len, uint8_t *out)
+{
+        uint8_t a[256], b[256];
+        size_t n = put_len(a, 0x12, span, len); /* ScopeSpans.spans */
+        n = put_len(b, 0x12, a, n);             /* ResourceSpans.scope_spans */
+        return put_len(out, 0x0a, b, n);        /* request.resource_spans */
+}
+
+static void test_wire_check_slow_path_and_strictness(void **state)
+{
+        kata_error err = KATA_ERROR_INIT;
+        uint8_t span[128], req[256];
+        size_t n = 0;
+        uint8_t id16[16], id8[8];
+        memset(id16, 0x11, sizeof(id16));
+        memset(id8, 0x22, sizeof(id8));
+        n += put_len(span + n, 0x0a, id16, 16);
+        n += put_len(span + n, 0x12, id8, 8);
+        n += put_len(span + n, 0x2a, (const uint8_t *)"nm", 2);
+        /* An unknown field 20 (varint) after the known ones: the fast path declines, the
+         * general walk accepts, and so does the decoder. */
+        span[n++] = 0xa0;
+        span[n++] = 0x01;
+        span[n++] = 0x05;
+        size_t len = wrap_span(span, n, req);
+        assert_int_equal(kata_otlp_wire_check(req, len, &err), 1);
+        assert_int_equal(kata_otlp_decode(req, len, NULL, NULL, &err), 1);
+        /* Fields out of order (name first) take the general walk too. */
+        uint8_t reordered[128];
+        size_t r = put_len(reordered, 0x2a, (const uint8_t *)"nm", 2);
+        memcpy(reordered + r, span, 28);
+        len = wrap_span(reordered, r + 28, req);
+        assert_int_equal(kata_otlp_wire_check(req, len, &err), 1);
+        assert_int_equal(kata_otlp_decode(req, len, NULL, NULL, &err), 1);
+
+        /* A span without span_id is refused by both. */
+        n = put_len(span, 0x0a, id16, 16);
+        len = wrap_span(span, n, req);
+        assert_true(kata_otlp_wire_check(req, len, &err) < 0);
+        assert_non_null(strstr(err.msg, "missing"));
+        assert_true(kata_otlp_decode(req, len, NULL, NULL, &err) < 0);
+
+        /* A length written as a 6-byte varint is refused, as protobuf-c does. */
+        static const uint8_t long_len[] = {0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+        assert_true(kata_otlp_wire_check(long_len, sizeof(long_len), &err) < 0);
+        assert_true(kata_otlp_decode(long_len, sizeof(long_len), NULL, NULL, &err) < 0);
+}
+
 static void test_jsonl(void **state)
 {
         kata_span_attr attrs[3];
@@ -185,6 +243,7 @@ int main(void)
             cmocka_unit_test(test_frame_header),
             cmocka_unit_test(test_otlp_roundtrip),
             cmocka_unit_test(test_otlp_rejects_garbage),
+            cmocka_unit_test(test_wire_check_slow_path_and_strictness),
             cmocka_unit_test(test_jsonl),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
