@@ -198,7 +198,7 @@ static int run_list_releases(const struct check_args *a)
         struct kata_release_list list = {0};
         kata_error err = KATA_ERROR_INIT;
         if (kata_release_list_fetch(&opts, &list, &err) < 0) {
-                kata_error_print(&err, "kata-ctl check", stderr);
+                kata_error_print(&err, program_invocation_short_name, stderr);
                 return KATA_CTL_EXIT_FAIL;
         }
         if (a->json) {
@@ -259,7 +259,7 @@ static int run_host_checks(const struct check_args *a, bool network, const char 
         kata_error err = KATA_ERROR_INIT;
         if (kata_host_init(&host, a->host_root, &err) < 0 ||
             kata_check_run(&host, &report, &err) < 0) {
-                kata_error_print(&err, "kata-ctl check", stderr);
+                kata_error_print(&err, program_invocation_short_name, stderr);
                 kata_host_free(&host);
                 return KATA_CTL_EXIT_FAIL;
         }
@@ -298,7 +298,9 @@ int cmd_check(int argc, char **argv)
 {
         struct check_args a = {.verbosity = KATA_CHECK_NORMAL};
         struct argp argp = {options, parse_opt, "[SUBCOMMAND]", doc, NULL, NULL, NULL};
-        char name[] = "kata-ctl check"; /* argp names the program after argv[0] */
+        /* argp names the program after argv[0]; kata-runtime runs this verb too. */
+        char name[64];
+        snprintf(name, sizeof(name), "%s check", program_invocation_short_name);
         argv[0] = name;
         argp_parse(&argp, argc, argv, 0, NULL, &a);
         if (!a.hypervisor)

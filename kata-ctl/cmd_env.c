@@ -482,7 +482,9 @@ static void toml_table(FILE *out, const char *path, json_object *obj)
 int cmd_env(int argc, char **argv)
 {
         struct env_opts o = {0};
-        char name[] = "kata-ctl env"; /* argp names the program after argv[0] */
+        /* argp names the program after argv[0]; kata-runtime runs this verb too. */
+        char name[64];
+        snprintf(name, sizeof(name), "%s env", program_invocation_short_name);
         argv[0] = name;
         if (argp_parse(&env_argp, argc, argv, 0, NULL, &o) != 0)
                 return KATA_CTL_EXIT_USAGE;
@@ -490,14 +492,14 @@ int cmd_env(int argc, char **argv)
         kata_error err = KATA_ERROR_INIT;
         struct kata_host host;
         if (kata_host_init(&host, o.host_root, &err) < 0) {
-                kata_error_print(&err, "kata-ctl env", stderr);
+                kata_error_print(&err, program_invocation_short_name, stderr);
                 return KATA_CTL_EXIT_FAIL;
         }
         struct kata_host_info info;
         int r = kata_host_info_collect(&host, &info, &err);
         if (r < 0) {
                 kata_host_free(&host);
-                kata_error_print(&err, "kata-ctl env", stderr);
+                kata_error_print(&err, program_invocation_short_name, stderr);
                 return KATA_CTL_EXIT_FAIL;
         }
 
@@ -548,7 +550,7 @@ int cmd_env(int argc, char **argv)
         }
         json_object_put(report);
         if (exit_code != KATA_CTL_EXIT_OK)
-                kata_error_print(&cerr, "kata-ctl env", stderr);
+                kata_error_print(&cerr, program_invocation_short_name, stderr);
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "kata-ctl env: error: cannot write the report: %s\n",
                         strerror(errno));

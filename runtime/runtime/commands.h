@@ -25,5 +25,7 @@ int cmd_pause(runtime_opts *o, int argc, char **argv);
 int cmd_resume(runtime_opts *o, int argc, char **argv);
 int cmd_delete(runtime_opts *o, int argc, char **argv);
 int cmd_list(runtime_opts *o, int argc, char **argv);
+int cmd_host_check(runtime_opts *o, int argc, char **argv);
+int cmd_host_env(runtime_opts *o, int argc, char **argv);
 
 #endif

@@ -31,13 +31,16 @@ static const struct verb verbs[] = {
     {"resume", cmd_resume, "thaw a paused container"},
     {"delete", cmd_delete, "delete a container (and its sandbox with the last one)"},
     {"list", cmd_list, "list containers"},
+    {"check", cmd_host_check, "check whether this host can run sandboxes (as kata-ctl check)"},
+    {"env", cmd_host_env, "show the host, configuration and components (as kata-ctl env)"},
 };
 
 static char doc[] =
     "kata-runtime -- run containers in sandboxes\v"
     "Verbs:\n"
-    "  run, create, start, state, exec, kill, ps, stats, pause, resume, delete, list\n\n"
-    "Run 'kata-runtime VERB --help' for a verb's options. Host checks are 'kata-ctl check'.\n"
+    "  run, create, start, state, exec, kill, ps, stats, pause, resume, delete, list,\n"
+    "  check, env\n\n"
+    "Run 'kata-runtime VERB --help' for a verb's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error; run and exec exit with the "
     "container process's status.";
 
