@@ -11,8 +11,10 @@ int kata_tracing_enabled_flag;
 struct kata_span {
         kata_span_record rec;
         kata_span_attr attrs[KATA_SPAN_MAX_ATTRS];
-        /* Owned strings; rec points at these or at process-wide defaults. */
-        char *name;
+        /* Owned strings; rec points at these or at process-wide defaults. Short names
+         * (nearly all) live in name_buf, saving an allocation per span. */
+        char name_buf[48];
+        char *name; /* heap copy of a longer name, else NULL */
         char *sandbox_id;
         char *container_id;
         char *status_message;
@@ -119,9 +121,18 @@ static kata_span *span_new(const char *name)
         if (!s)
                 return NULL;
         memset(&s->rec, 0, sizeof(s->rec));
-        s->name = strdup(name ? name : "");
+        if (!name)
+                name = "";
+        size_t len = strlen(name);
+        s->name = NULL;
+        if (len < sizeof(s->name_buf)) {
+                memcpy(s->name_buf, name, len + 1);
+                s->rec.name = s->name_buf;
+        } else {
+                s->name = strdup(name);
+                s->rec.name = s->name ? s->name : "";
+        }
         s->sandbox_id = s->container_id = s->status_message = NULL;
-        s->rec.name = s->name ? s->name : "";
         s->rec.source = __atomic_load_n(&default_source, __ATOMIC_ACQUIRE);
         s->rec.sandbox_id = __atomic_load_n(&default_sandbox_id, __ATOMIC_ACQUIRE);
         s->rec.container_id = __atomic_load_n(&default_container_id, __ATOMIC_ACQUIRE);
@@ -133,10 +144,8 @@ static kata_span *span_new(const char *name)
         return s;
 }
 
-kata_span *kata_span_begin(const char *name, const kata_span *parent)
+kata_span *kata_span_begin_enabled(const char *name, const kata_span *parent)
 {
-        if (!kata_tracing_enabled())
-                return NULL;
         kata_span *s = span_new(name);
         if (!s)
                 return NULL;
@@ -154,12 +163,10 @@ kata_span *kata_span_begin(const char *name, const kata_span *parent)
         return s;
 }
 
-kata_span *kata_span_begin_remote(const char *name, const kata_span_context *remote_parent)
+kata_span *kata_span_begin_remote_enabled(const char *name, const kata_span_context *remote_parent)
 {
-        if (!kata_tracing_enabled())
-                return NULL;
         if (!remote_parent)
-                return kata_span_begin(name, NULL);
+                return kata_span_begin_enabled(name, NULL);
         kata_span *s = span_new(name);
         if (!s)
                 return NULL;
@@ -281,10 +288,8 @@ bool kata_span_traceparent(const kata_span *span, char *out)
         return true;
 }
 
-void kata_span_end(kata_span *span)
+void kata_span_end_nonnull(kata_span *span)
 {
-        if (!span)
-                return;
         span->rec.end_ns = realtime_ns();
         int n = __atomic_load_n(&n_hooks, __ATOMIC_ACQUIRE);
         for (int i = 0; i < n; i++)

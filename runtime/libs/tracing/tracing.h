@@ -49,10 +49,23 @@ typedef void (*kata_span_hook_fn)(const kata_span_record *rec, void *ctx);
 int kata_tracing_add_hook(kata_span_hook_fn fn, void *ctx, kata_error *err);
 void kata_tracing_remove_hook(kata_span_hook_fn fn, void *ctx);
 
-/* Starts a span: a child of parent, or a root of a new trace when parent is NULL. */
-kata_span *kata_span_begin(const char *name, const kata_span *parent);
+kata_span *kata_span_begin_enabled(const char *name, const kata_span *parent);
+kata_span *kata_span_begin_remote_enabled(const char *name, const kata_span_context *remote_parent);
+void kata_span_end_nonnull(kata_span *span);
+
+/* Starts a span: a child of parent, or a root of a new trace when parent is NULL.
+ * Inline so that, tracing off, a span costs a load and a branch and no call. */
+static inline kata_span *kata_span_begin(const char *name, const kata_span *parent)
+{
+        return kata_tracing_enabled() ? kata_span_begin_enabled(name, parent) : NULL;
+}
+
 /* Starts a span whose parent lives in another process (from a traceparent). */
-kata_span *kata_span_begin_remote(const char *name, const kata_span_context *remote_parent);
+static inline kata_span *kata_span_begin_remote(const char *name,
+                                                const kata_span_context *remote_parent)
+{
+        return kata_tracing_enabled() ? kata_span_begin_remote_enabled(name, remote_parent) : NULL;
+}
 
 void kata_span_set_kind(kata_span *span, enum kata_span_kind kind);
 void kata_span_set_sandbox_id(kata_span *span, const char *sandbox_id);
@@ -69,7 +82,11 @@ bool kata_span_get_context(const kata_span *span, kata_span_context *out);
 bool kata_span_traceparent(const kata_span *span, char *out);
 
 /* Ends the span (end time now), runs the hooks and frees it. */
-void kata_span_end(kata_span *span);
+static inline void kata_span_end(kata_span *span)
+{
+        if (span)
+                kata_span_end_nonnull(span);
+}
 
 /* Loads the LTTng-UST provider (libkata-trace-lttng.so) and adds the tracepoint hook.
  * The provider is looked up in $KATA_TRACE_PROVIDER, then next to the executable
