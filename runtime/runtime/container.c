@@ -65,6 +65,14 @@ static int bundle_load_spec(const char *bundle, char *abs_bundle, Grpc__Spec **o
                 snprintf(rootfs, sizeof(rootfs), "%s", spec->root_path ? spec->root_path : "");
         snprintf(cgroups_path, cgroups_size, "%s",
                  spec->linux.cgroups_path ? spec->linux.cgroups_path : "");
+        if (spec->process.terminal && !isatty(STDIN_FILENO)) {
+                kata_oci_spec_free(spec);
+                json_object_put(root);
+                return kata_error_set(err, ENOTTY,
+                                      "%s: process.terminal is true but stdin is not a "
+                                      "terminal: run from a terminal, or set it to false",
+                                      path);
+        }
         kata_oci_spec_free(spec);
 
         json_object *jroot;

@@ -42,6 +42,9 @@ assert_contains "$err" "$WORK/none" "missing bundle named"
 jq '.linux.cgroupsPath = "../../escape"' "$good/config.json" >"$WORK/broken/config.json"
 err=$(rt create --bundle "$WORK/broken" c1 2>&1) && fail "escaping cgroupsPath accepted"
 assert_contains "$err" "INVALID_ARGUMENT" "escaping cgroupsPath"
+jq '.process.terminal = true' "$good/config.json" >"$WORK/broken/config.json"
+err=$(rt run --bundle "$WORK/broken" c1 2>&1 </dev/null) && fail "terminal without a tty accepted"
+assert_contains "$err" "process.terminal is true but stdin is not a terminal" "terminal without a tty"
 assert_eq 0 "$(jget "$(rt list --json)" 'len(j)')" "nothing created by failures"
 assert_sandbox_gone c1
 
