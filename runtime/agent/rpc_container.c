@@ -8,6 +8,7 @@
 #include "agent.pb-c.h"
 #include "agent/container.h"
 #include "agent/rpc.h"
+#include "agent/storage.h"
 #include "common/util.h"
 #include "protocols/pb_json.h"
 
@@ -35,6 +36,7 @@ RPC_HANDLER(rpc_create_container)
         kata_error err = KATA_ERROR_INIT;
         kata_oci_spec *spec = NULL;
         if (agent_check_id("container_id", req->container_id, false, &err) < 0 ||
+            agent_storages_mount(req->storages, req->n_storages, &err) < 0 ||
             spec_from_request(req->oci, &spec, &err) < 0 ||
             container_create(a, req->container_id, spec, &err) < 0)
                 return rpc_fail(status, &err);

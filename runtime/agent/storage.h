@@ -1,0 +1,27 @@
+/* Storages of CreateContainer: block devices the host attached to the VM (a container's
+ * root filesystem as a virtio-blk disk) that the agent mounts before the container is
+ * created. */
+#ifndef KATA_AGENT_STORAGE_H
+#define KATA_AGENT_STORAGE_H
+
+#include <stddef.h>
+
+#include "agent.pb-c.h"
+#include "common/error.h"
+
+/* How long a hot-plugged disk may take to show up in the guest. */
+#define AGENT_STORAGE_WAIT_MS 10000
+
+/* Resolves a Storage source to a block device node. Sources: "/dev/NAME", or a PCI path
+ * "SS[/SS...]" of hexadecimal slots from the root bus down through bridges (as Kata
+ * writes them: "02/00" is the device in slot 0 behind the bridge in slot 2), whose
+ * virtio device carries one disk. Waits up to wait_ms for it to appear. */
+int agent_storage_device(const char *sys_root, const char *source, int wait_ms, char *dev,
+                         size_t dev_size, kata_error *err);
+
+/* Mounts each storage (driver "blk" or "virtio-blk"; fstype; options "ro" or
+ * filesystem data) on its mount_point, creating the directory. A storage already
+ * mounted there is left alone. Errors name the storage's source. */
+int agent_storages_mount(Grpc__Storage *const *storages, size_t n, kata_error *err);
+
+#endif
