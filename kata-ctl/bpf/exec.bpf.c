@@ -133,6 +133,25 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
         e->ret = 0;
         e->h.tid = BPF_CORE_READ(task, pid);
         bpf_probe_read_kernel_str(e->h.comm, sizeof(e->h.comm), &task->comm);
+        if (!e->filename[0])
+                bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
+                                          BPF_CORE_READ(bprm, filename));
+        if (e->flags & TRACE_EXEC_ARGV_FAULT) {
+                /* The new stack holds the arguments, NUL-separated, and is mapped. */
+                struct mm_struct *mm = BPF_CORE_READ(task, mm);
+                unsigned long start = BPF_CORE_READ(mm, arg_start);
+                unsigned long len = BPF_CORE_READ(mm, arg_end) - start;
+                if (len > TRACE_ARGS_SIZE)
+                        len = TRACE_ARGS_SIZE;
+                if (len &&
+                    bpf_probe_read_user(e->args, len & (TRACE_ARGS_SIZE - 1) ?: TRACE_ARGS_SIZE,
+                                        (void *)start) == 0) {
+                        e->flags &= ~TRACE_EXEC_ARGV_FAULT;
+                        e->flags |= TRACE_EXEC_ARGS_FROM_MM;
+                        e->args_size = len;
+                        e->argc = 0;
+                }
+        }
         send(e);
         bpf_map_delete_elem(&pending, &tid);
         return 0;

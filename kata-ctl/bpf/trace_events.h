@@ -69,6 +69,11 @@ struct trace_head {
 #define TRACE_EXEC_ARG_TRUNCATED  0x2 /* one argument longer than TRACE_ARG_LEN - 1 */
 #define TRACE_EXEC_AT             0x4 /* execveat, not execve */
 #define TRACE_EXEC_ARGV_FAULT     0x8 /* argv could not be read */
+/* args is the new program's argument area (mm->arg_start..arg_end) as the kernel copied
+ * it: argc is unknown (0) and max_args/TRACE_ARG_LEN are applied by userspace. Used when
+ * the caller's argv was not readable at sys_enter (strings in pages a fork has not
+ * mapped yet). */
+#define TRACE_EXEC_ARGS_FROM_MM 0x10
 
 /* Sent with only args_size bytes of args. */
 struct trace_exec_event {

@@ -1,5 +1,6 @@
 /* kata-ctl trace exec: execve/execveat in scope, with full argv and return codes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,17 +16,47 @@ static const char *const exec_tracepoints[] = {
     "btf:sched_process_exec",      "btf:cgroup_mkdir",
     "btf:cgroup_release",          NULL};
 
-/* Text: arguments separated by spaces, with " ..." where something was cut. */
-static void print_args(FILE *out, const struct trace_exec_event *e, size_t len)
+struct exec_args {
+        const char *arg[TRACE_MAX_ARGS];
+        int len[TRACE_MAX_ARGS];
+        unsigned n;
+        bool truncated;
+};
+
+/* Splits the NUL-separated argument area. Arguments read from the new program's stack
+ * (TRACE_EXEC_ARGS_FROM_MM) get the same limits as those read at sys_enter. */
+static void collect_args(const struct trace_exec_event *e, size_t len, unsigned max_args,
+                         struct exec_args *a)
 {
+        bool from_mm = e->flags & TRACE_EXEC_ARGS_FROM_MM;
+        a->n = 0;
+        a->truncated = e->flags & (TRACE_EXEC_ARGS_TRUNCATED | TRACE_EXEC_ARG_TRUNCATED);
         size_t off = 0;
-        for (uint32_t i = 0; i < e->argc && off < len; i++) {
-                const char *a = e->args + off;
-                size_t n = strnlen(a, len - off);
-                fprintf(out, "%s%.*s", i ? " " : "", (int)n, a);
+        while (off < len && (from_mm || a->n < e->argc)) {
+                if (a->n >= max_args) {
+                        a->truncated = true;
+                        break;
+                }
+                size_t n = strnlen(e->args + off, len - off);
+                a->arg[a->n] = e->args + off;
+                a->len[a->n] = (int)n;
+                if (n > TRACE_ARG_LEN - 1) {
+                        a->len[a->n] = TRACE_ARG_LEN - 1;
+                        a->truncated = true;
+                }
+                a->n++;
                 off += n + 1;
         }
-        if (e->flags & (TRACE_EXEC_ARGS_TRUNCATED | TRACE_EXEC_ARG_TRUNCATED))
+        if (from_mm && len >= TRACE_ARGS_SIZE)
+                a->truncated = true;
+}
+
+/* Text: arguments separated by spaces, with " ..." where something was cut. */
+static void print_args(FILE *out, const struct trace_exec_event *e, const struct exec_args *a)
+{
+        for (unsigned i = 0; i < a->n; i++)
+                fprintf(out, "%s%.*s", i ? " " : "", a->len[i], a->arg[i]);
+        if (a->truncated)
                 fputs(" ...", out);
         if (e->flags & TRACE_EXEC_ARGV_FAULT)
                 fputs(" [argv unreadable]", out);
@@ -46,6 +77,8 @@ static int on_exec(void *ctx, void *data, size_t size)
         char filename[TRACE_PATH_LEN + 1];
         memcpy(filename, e->filename, TRACE_PATH_LEN);
         filename[TRACE_PATH_LEN] = 0;
+        struct exec_args args;
+        collect_args(e, len, s->opts->max_args ? s->opts->max_args : TRACE_DEFAULT_ARGS, &args);
 
         if (s->opts->json) {
                 json_object *o = json_object_new_object();
@@ -61,17 +94,12 @@ static int on_exec(void *ctx, void *data, size_t size)
                 json_object_object_add(o, "ret", json_object_new_int(e->ret));
                 json_object_object_add(o, "filename", json_object_new_string(filename));
                 json_object *argv = json_object_new_array();
-                size_t off = 0;
-                for (uint32_t i = 0; i < e->argc && off < len; i++) {
-                        size_t n = strnlen(e->args + off, len - off);
-                        json_object_array_add(argv, json_object_new_string_len(e->args + off, n));
-                        off += n + 1;
-                }
+                for (unsigned i = 0; i < args.n; i++)
+                        json_object_array_add(argv,
+                                              json_object_new_string_len(args.arg[i], args.len[i]));
                 json_object_object_add(o, "argv", argv);
-                json_object_object_add(
-                    o, "args_truncated",
-                    json_object_new_boolean(
-                        e->flags & (TRACE_EXEC_ARGS_TRUNCATED | TRACE_EXEC_ARG_TRUNCATED)));
+                json_object_object_add(o, "args_truncated",
+                                       json_object_new_boolean(args.truncated));
                 if (e->flags & TRACE_EXEC_ARGV_FAULT)
                         json_object_object_add(o, "argv_fault", json_object_new_boolean(1));
                 trace_json_emit(s, o);
@@ -81,7 +109,7 @@ static int on_exec(void *ctx, void *data, size_t size)
         fprintf(s->out, "%-16.16s %-16.16s %-7u %-7u %-7u %-7u %-5u %4d %s",
                 container[0] ? container : "-", e->h.comm, e->h.pid, e->h.ns_pid, e->h.tid, e->ppid,
                 e->h.uid, e->ret, e->flags & TRACE_EXEC_AT ? "[at] " : "");
-        print_args(s->out, e, len);
+        print_args(s->out, e, &args);
         fputc('\n', s->out);
         s->records++;
         return 0;

@@ -67,6 +67,7 @@ run_in() {
 start_trace() {
         local out=$1 err=$2
         shift 2
+        rm -f "$err" # a stale "tracing" line must not pass for readiness
         "$KATA_CTL" trace "$@" >"$out" 2>"$err" &
         TRACE_PID=$!
         BG_PIDS+=("$TRACE_PID")

@@ -82,7 +82,8 @@ assert ["/bin/echo", "not-c2"] not in argvs, argvs
 '
 
 # Text output with time columns, --cgroup scope, --duration.
-"$KATA_CTL" trace exec --cgroup "$(sandbox_dir memory)/ctr-c1" -T -t --duration 2 >"$OUT" 2>"$ERR" &
+rm -f "$ERR"
+"$KATA_CTL" trace exec --cgroup "$(sandbox_dir memory)/ctr-c1" -T -t --duration 3 >"$OUT" 2>"$ERR" &
 tp=$!
 for _ in $(seq 1 100); do grep -q tracing "$ERR" && break; sleep 0.05; done
 run_in /ctr-c1 /bin/echo textmode >/dev/null
