@@ -31,7 +31,8 @@ struct item {
 
 struct listener {
         struct item item;
-        char *path; /* unlinked at exit; NULL for vsock */
+        char *path;  /* unlinked at exit; NULL for vsock */
+        bool paused; /* out of file descriptors: retried at the next tick */
 };
 
 struct conn {
@@ -123,8 +124,17 @@ static void accept_all(struct server *srv, struct listener *l)
         for (;;) {
                 int fd = accept4(l->item.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                        if (errno == EMFILE || errno == ENFILE) {
+                                /* The pending connection stays readable: without a pause
+                                 * a level-triggered loop would spin on it. */
+                                kata_log_warn("accept: %s: pausing new connections",
+                                              strerror(errno));
+                                struct epoll_event ev = {.events = 0, .data.ptr = &l->item};
+                                epoll_ctl(srv->epfd, EPOLL_CTL_MOD, l->item.fd, &ev);
+                                l->paused = true;
+                        } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
                                 kata_log_warn("accept: %s", strerror(errno));
+                        }
                         return;
                 }
                 struct conn *c = calloc(1, sizeof(*c));
@@ -234,6 +244,14 @@ static bool drain_frames(struct server *srv, struct conn *c)
                 memmove(c->buf, c->buf + off, c->len - off);
                 c->len -= off;
         }
+        /* Give back the room a big frame needed once it is gone. */
+        if (c->cap > 4 * READ_CHUNK && c->len < KATA_FRAME_HEADER_LEN) {
+                uint8_t *buf = realloc(c->buf, READ_CHUNK);
+                if (buf) {
+                        c->buf = buf;
+                        c->cap = READ_CHUNK;
+                }
+        }
         return true;
 }
 
@@ -282,6 +300,18 @@ static void conn_readable(struct server *srv, struct conn *c)
                 c->len += (size_t)n;
                 if (!drain_frames(srv, c))
                         return;
+        }
+}
+
+static void resume_listeners(struct server *srv)
+{
+        for (size_t i = 0; i < srv->n_listeners; i++) {
+                struct listener *l = &srv->listeners[i];
+                if (!l->paused)
+                        continue;
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->item};
+                epoll_ctl(srv->epfd, EPOLL_CTL_MOD, l->item.fd, &ev);
+                l->paused = false;
         }
 }
 
@@ -353,6 +383,7 @@ static int event_loop(struct server *srv)
                 uint64_t now = kata_now_monotonic_ns();
                 if (n <= 0 || now - last_tick >= TICK_MS * 1000000ull) {
                         tick_sinks(srv);
+                        resume_listeners(srv);
                         last_tick = now;
                 }
         }

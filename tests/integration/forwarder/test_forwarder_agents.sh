@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kata-trace-forwarder with many agents at once: 8 good senders on a plain socket and a
-# hybrid-vsock socket while 4 others send a bad length, a truncated frame, garbage
-# protobuf and an oversized frame. Each bad one closes its own connection only; every
+# hybrid-vsock socket, one more with 2 MB frames, while 4 others send a bad length, a
+# truncated frame, garbage protobuf and an oversized frame. Each bad one closes its own connection only; every
 # good span reaches the jsonl sink exactly once, including at SIGTERM.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/forwarder/fwd_lib.sh"
@@ -23,7 +23,7 @@ assert_status 2 "$FWD" extra-argument
 out=$("$FWD" --sink jsonl --sink jsonl 2>&1 || true)
 assert_contains "$out" "given twice"
 
-"$FWD" --listen "$dir/fwd.sock" --socket-path "$dir/kata.hvsock" --max-frame 1048576 \
+"$FWD" --listen "$dir/fwd.sock" --socket-path "$dir/kata.hvsock" --max-frame 3000000 \
         --sink "jsonl=$dir/out.jsonl" 2>"$dir/err" &
 fwd_pid=$!
 wait_for_file "$dir/fwd.sock"
@@ -42,8 +42,10 @@ for i in 0 1 2 3 4 5 6 7; do
         "$SENDER" --socket "$sock" --frames 50 --spans 20 --tag "good$i" &
         pids+=($!)
 done
+"$SENDER" --socket "$dir/kata.hvsock_10240" --frames 2 --spans 15000 --tag big &
+pids+=($!)
 bad_pids=()
-for mode in length0 truncated garbage oversized=2000000; do
+for mode in length0 truncated garbage oversized=4000000; do
         "$SENDER" --socket "$dir/fwd.sock" --frames 2 --spans 10 --tag "bad-${mode%%=*}" \
                 --bad "$mode" &
         bad_pids+=($!)
@@ -63,18 +65,18 @@ for _ in $(seq 100); do
         grep -q 'stats: connections=' "$dir/err" && break
         sleep 0.05
 done
-# 12 senders, plus the refused second forwarder's check that the socket is alive.
-assert_contains "$(cat "$dir/err")" "stats: connections=13"
+# 13 senders, plus the refused second forwarder's check that the socket is alive.
+assert_contains "$(cat "$dir/err")" "stats: connections=14"
 kill -0 "$fwd_pid" || fail "forwarder died on SIGUSR1"
 
 # SIGTERM right away: everything received must be written before exit.
 stop_forwarder "$fwd_pid"
 fwd_pid=
 
-assert_eq 13 "$(stat_of "$dir/err" connections)" "connections"
+assert_eq 14 "$(stat_of "$dir/err" connections)" "connections"
 assert_eq 0 "$(stat_of "$dir/err" active)" "connections still open"
 assert_eq 4 "$(stat_of "$dir/err" bad_frames)" "bad frames"
-want=$((8 * 50 * 20 + 4 * 2 * 10))
+want=$((8 * 50 * 20 + 2 * 15000 + 4 * 2 * 10))
 assert_eq "$want" "$(stat_of "$dir/err" received)" "spans received"
 assert_eq "$want" "$(stat_of "$dir/err" forwarded)" "spans forwarded"
 assert_eq 0 "$(stat_of "$dir/err" dropped)" "spans dropped"
@@ -82,6 +84,7 @@ assert_eq "$want" "$(wc -l <"$dir/out.jsonl")" "jsonl lines"
 for i in 0 1 2 3 4 5 6 7; do
         assert_eq 1000 "$(grep -c "\"name\":\"good$i-" "$dir/out.jsonl")" "spans of sender $i"
 done
+assert_eq 30000 "$(grep -c '"name":"big-' "$dir/out.jsonl")" "spans in 2 MB frames"
 for mode in length0 truncated garbage oversized; do
         assert_eq 20 "$(grep -c "\"name\":\"bad-$mode-" "$dir/out.jsonl")" \
                 "good spans sent before the $mode frame"
