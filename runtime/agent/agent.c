@@ -17,6 +17,7 @@
 #include "agent/oom.h"
 #include "agent/process.h"
 #include "agent/rpc.h"
+#include "agent/tracing.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "protocols/ttrpc.h"
@@ -62,7 +63,8 @@ static bool bound_to_hvsock_file(int fd)
         return strcmp(base ? base + 1 : sun.sun_path, KATA_HVSOCK_FILENAME) == 0;
 }
 
-static int open_listener(struct agent *a, bool *hvsock, kata_error *err)
+static int open_listener(struct agent *a, bool *hvsock, enum kata_transport_kind *kind,
+                         kata_error *err)
 {
         const char *text = a->settings.server_addr;
         if (!text[0]) {
@@ -79,6 +81,7 @@ static int open_listener(struct agent *a, bool *hvsock, kata_error *err)
         int fd = kata_transport_listen(&addr, 0, err);
         if (fd < 0)
                 return kata_error_prefix(err, "listening on %s", text);
+        *kind = addr.kind;
         *hvsock = a->settings.hvsock || addr.kind == KATA_TRANSPORT_HVSOCK ||
                   (addr.kind == KATA_TRANSPORT_FD && bound_to_hvsock_file(fd));
         kata_log_info("listening on %s%s", text, *hvsock ? " (hybrid vsock)" : "");
@@ -134,12 +137,17 @@ int agent_run(const struct agent_settings *settings)
 
         kata_error err = KATA_ERROR_INIT;
         bool hvsock = false;
-        int listen_fd = open_listener(a, &hvsock, &err);
+        enum kata_transport_kind listen_kind = KATA_TRANSPORT_UNIX;
+        int listen_fd = open_listener(a, &hvsock, &listen_kind, &err);
         if (listen_fd < 0) {
                 kata_error_print(&err, "kata-agent", stderr);
                 free(a);
                 return 1;
         }
+        kata_error_clear(&err);
+        if (agent_tracing_start(a, listen_fd, listen_kind == KATA_TRANSPORT_VSOCK, &err) < 0)
+                kata_log_warn("%s: no spans", err.msg);
+        kata_error_clear(&err);
         if (a->init_mode) {
                 kata_log_info("running as init");
                 if (agent_init_mount(&a->settings, &err) < 0) {
@@ -190,6 +198,7 @@ int agent_run(const struct agent_settings *settings)
         if (server)
                 kata_ttrpc_server_free(server); /* waits for the handlers still running */
         agent_oom_stop(a);
+        agent_tracing_stop();
         a->stopping = 2;
         /* Wake the reaper now rather than at its next wait timeout: an exiting sandbox
          * should not cost a fifth of a second. */

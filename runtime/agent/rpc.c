@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent.pb-c.h"
+#include "agent/tracing.h"
 #include "common/util.h"
 #include "health.pb-c.h"
 
@@ -39,11 +40,66 @@ static const struct {
     {&grpc__agent_service__descriptor, "TtyWinResize", rpc_tty_win_resize},
 };
 
+/* What each registration gets as its user pointer: the agent and the real handler, so
+ * that one trampoline can wrap every call in a span. */
+struct rpc_entry {
+        struct agent *agent;
+        kata_ttrpc_handler fn;
+        const char *method;
+};
+static struct rpc_entry entries[KATA_ARRAY_SIZE(handlers)];
+
+/* The request's container_id, when its type has one (read through the descriptor). */
+static const char *request_container_id(const ProtobufCMessage *request)
+{
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(request->descriptor, "container_id");
+        if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+                return NULL;
+        const char *id = *(const char *const *)((const char *)request + f->offset);
+        return id && id[0] ? id : NULL;
+}
+
+static int traced_call(void *user, const kata_ttrpc_call_info *info,
+                       const ProtobufCMessage *request, ProtobufCMessage **response,
+                       kata_ttrpc_status *status)
+{
+        struct rpc_entry *e = user;
+        if (!kata_tracing_enabled())
+                return e->fn(e->agent, info, request, response, status);
+        kata_span *span = NULL;
+        kata_span_context parent;
+        kata_error err = KATA_ERROR_INIT;
+        const char *tp = kata_ttrpc_metadata_get(info, KATA_TRACEPARENT_KEY);
+        if (tp && kata_traceparent_parse(tp, &parent, &err) == 0)
+                span = kata_span_begin_remote(e->method, &parent);
+        else
+                span = kata_span_begin(e->method, NULL);
+        kata_span_set_kind(span, KATA_SPAN_KIND_SERVER);
+        kata_span_set_attr_str(span, "rpc.service", info->service);
+        if (e->agent->sandbox_id[0])
+                kata_span_set_sandbox_id(span, e->agent->sandbox_id);
+        const char *cid = request_container_id(request);
+        if (cid)
+                kata_span_set_container_id(span, cid);
+        agent_set_rpc_span(span);
+        int code = e->fn(e->agent, info, request, response, status);
+        agent_set_rpc_span(NULL);
+        if (code != KATA_TTRPC_OK) {
+                kata_span_set_attr_str(span, "rpc.code", kata_ttrpc_code_name(code));
+                kata_span_set_status(span, KATA_SPAN_STATUS_ERROR, status->message);
+        }
+        kata_span_end(span);
+        return code;
+}
+
 int agent_rpc_register(struct agent *a, kata_ttrpc_server *s, kata_error *err)
 {
         for (size_t i = 0; i < KATA_ARRAY_SIZE(handlers); i++) {
-                int r = kata_ttrpc_server_register_method(
-                    s, handlers[i].service, handlers[i].method, handlers[i].handler, NULL, a, err);
+                entries[i] = (struct rpc_entry){a, handlers[i].handler, handlers[i].method};
+                int r =
+                    kata_ttrpc_server_register_method(s, handlers[i].service, handlers[i].method,
+                                                      traced_call, NULL, &entries[i], err);
                 if (r < 0)
                         return kata_error_prefix(err, "registering %s", handlers[i].method);
         }

@@ -29,6 +29,23 @@ kill -9 "$AGENT_PID"
 wait "$UNSHARE_PID" 2>/dev/null || true
 rm -f "$SOCK"
 
+# Tracing: with --trace the agent's spans reach <socket>_10240 (the forwarder's place),
+# children of the caller's span named in the traceparent metadata.
+trace_id=4bf92f3577b34da6a3ce929d0e0e4736
+parent_id=00f067aa0ba902b7
+python3 "$KATA_SOURCE_DIR/tests/integration/agent/span_sink.py" "${SOCK}_10240" 20 \
+        "$trace_id" "$parent_id" GetGuestDetails kata-agent >"$WORK/sink.out" 2>&1 &
+sink=$!
+for i in $(seq 1 50); do grep -q listening "$WORK/sink.out" && break; sleep 0.1; done
+AGENT_ARGS=--trace agent_start
+rpc -m "traceparent=00-$trace_id-$parent_id-01" GetGuestDetails >/dev/null
+wait "$sink" || fail "no span of the traced call reached the sink: $(cat "$WORK/sink.out")"
+pass
+assert_contains "$(cat "$AGENT_LOG")" "tracing: spans go to host port 10240" "agent log"
+kill -9 "$AGENT_PID"
+wait "$UNSHARE_PID" 2>/dev/null || true
+rm -f "$SOCK" "${SOCK}_10240"
+
 # unix:// given through the environment (the agent's only setting here).
 SOCK=$WORK/agent.sock
 ADDR=unix://$SOCK
