@@ -1,6 +1,8 @@
 #include "stdio_relay.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,14 +65,26 @@ struct stdin_pump {
         kata_agent_conn *agent;
         const char *container_id;
         const char *exec_id;
+        int cancel_fd; /* readable once the process has exited: stop at once */
 };
 
+/* Forwards our stdin until EOF (then CloseStdin) or until cancelled. It polls so that
+ * it can always be joined: it must never touch the connection after the relay returns. */
 static void *stdin_writer(void *arg)
 {
         struct stdin_pump *s = arg;
         uint8_t buf[STREAM_CHUNK];
         for (;;) {
-                ssize_t n = read(0, buf, sizeof(buf));
+                struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                                      {.fd = s->cancel_fd, .events = POLLIN}};
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return NULL;
+                }
+                if (p[1].revents)
+                        return NULL;
+                ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
@@ -96,13 +110,14 @@ int stdio_relay_and_wait(kata_agent_conn *agent, const char *container_id, const
 {
         struct stream out = {agent, container_id, exec_id, "ReadStdout", 1};
         struct stream errs = {agent, container_id, exec_id, "ReadStderr", 2};
-        struct stdin_pump in = {agent, container_id, exec_id};
+        int cancel[2];
+        if (pipe2(cancel, O_CLOEXEC) < 0)
+                return kata_error_errno(err, errno, "cannot create a pipe");
+        struct stdin_pump in = {agent, container_id, exec_id, cancel[0]};
         pthread_t t_out, t_err, t_in;
         bool have_out = pthread_create(&t_out, NULL, stream_reader, &out) == 0;
         bool have_err = pthread_create(&t_err, NULL, stream_reader, &errs) == 0;
-        /* stdin may stay open forever (a terminal): the pump is detached and dies with us. */
-        if (pthread_create(&t_in, NULL, stdin_writer, &in) == 0)
-                pthread_detach(t_in);
+        bool have_in = pthread_create(&t_in, NULL, stdin_writer, &in) == 0;
 
         Grpc__WaitProcessRequest req = GRPC__WAIT_PROCESS_REQUEST__INIT;
         req.container_id = (char *)container_id;
@@ -119,5 +134,10 @@ int stdio_relay_and_wait(kata_agent_conn *agent, const char *container_id, const
                 pthread_join(t_out, NULL);
         if (have_err)
                 pthread_join(t_err, NULL);
+        (void)!write(cancel[1], "x", 1);
+        if (have_in)
+                pthread_join(t_in, NULL);
+        close(cancel[0]);
+        close(cancel[1]);
         return r;
 }
