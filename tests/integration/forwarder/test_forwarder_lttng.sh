@@ -34,7 +34,11 @@ lttng enable-event --userspace --session="$session" 'kata_trace:*' >/dev/null ||
         fail "lttng enable-event"
 lttng start "$session" >/dev/null || fail "lttng start"
 
-"$FWD" --listen "$dir/fwd.sock" --sink lttng --sink "jsonl=$dir/out.jsonl" 2>"$dir/err" &
+# liblttng-ust registers with the session daemon when the provider is loaded and by
+# default waits at most 3 s for it; on a loaded machine events could go out before
+# registration completes. Wait as long as it takes.
+LTTNG_UST_REGISTER_TIMEOUT=-1 \
+        "$FWD" --listen "$dir/fwd.sock" --sink lttng --sink "jsonl=$dir/out.jsonl" 2>"$dir/err" &
 fwd_pid=$!
 wait_for_file "$dir/fwd.sock"
 "$SENDER" --socket "$dir/fwd.sock" --frames 3 --spans 5 --tag lttng || fail "sender failed"
