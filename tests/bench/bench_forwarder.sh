@@ -214,7 +214,9 @@ if [ "$(id -u)" = 0 ] && command -v lttng >/dev/null && lttng list >/dev/null 2>
         lttng create "$session" --snapshot --output="$dir/snap" >/dev/null || fail "lttng create"
         lttng enable-event --userspace --session="$session" 'kata_trace:span' >/dev/null
         lttng start "$session" >/dev/null
-        with=$("$SPAN_COST" on $COST_ITER) || fail "span cost (session) failed"
+        # Registration with the session daemon must be complete before timing starts.
+        with=$(LTTNG_UST_REGISTER_TIMEOUT=-1 "$SPAN_COST" on $COST_ITER) ||
+                fail "span cost (session) failed"
         lttng stop "$session" >/dev/null
         lttng destroy "$session" >/dev/null
         session=
