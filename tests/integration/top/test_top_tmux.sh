@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The kata-ctl top screen in a tmux pane, with three real sandboxes: the busy one first
+# when sorted by CPU, drill-down to its container and processes, the filter narrows the
+# list, a deleted sandbox's row goes away, a resize redraws, q exits 0 and the terminal
+# is usable afterwards.
+source "$KATA_SOURCE_DIR/tests/lib.sh"
+source "$KATA_SOURCE_DIR/tests/integration/top/top-lib.sh"
+command -v tmux >/dev/null || fail "tmux is not installed (.ci/install-deps)"
+runtime_setup
+start_three_sandboxes
+
+SESSION=kata-test-top-$$
+kill_session() { tmux kill-session -t "$SESSION" 2>/dev/null || true; }
+# runtime_cleanup owns the EXIT trap; chain ours in front of it.
+trap 'kill_session; runtime_cleanup' EXIT
+
+screen() { tmux capture-pane -p -t "$SESSION"; }
+# wait_screen TEXT [SECONDS]: until the pane shows TEXT.
+wait_screen() {
+        local i
+        for i in $(seq $((${2:-10} * 10))); do
+                screen | grep -qF -- "$1" && return 0
+                sleep 0.1
+        done
+        fail "screen never showed '$1'. It was:
+$(screen)"
+}
+wait_screen_gone() {
+        local i
+        for i in $(seq 100); do
+                screen | grep -qF -- "$1" || return 0
+                sleep 0.1
+        done
+        fail "screen still shows '$1'. It was:
+$(screen)"
+}
+keys() { tmux send-keys -t "$SESSION" "$@"; }
+# The first row under the column header.
+first_row() { screen | awk '/^ID /{getline; print $1; exit}'; }
+
+tmux new-session -d -s "$SESSION" -x 120 -y 30 \
+        "TERM=xterm-256color '$TOP' top -d 0.5 --root '$ROOT'; echo EXIT=\$?; stty -a; sleep 120"
+wait_screen "3 sandboxes"
+# CPU% needs a second sample; then the busy sandbox leads.
+for i in $(seq 50); do
+        [ "$(first_row)" = busy ] && break
+        sleep 0.2
+done
+assert_eq busy "$(first_row)" "first row sorted by CPU"
+assert_contains "$(screen)" "CPU%" "column header"
+
+# Drill down: sandbox -> its containers -> the busy container's processes.
+keys Enter
+wait_screen "sandbox busy > containers"
+assert_eq busy "$(screen | awk '/^ID /{getline; print $1; exit}')" "the busy container"
+keys Enter
+wait_screen "sandbox busy > container busy > processes"
+wait_screen "while :; do :; done"
+assert_contains "$(screen)" "exec/s needs" "hint about the exec feed"
+keys Escape
+wait_screen "sandbox busy > containers"
+keys Escape
+wait_screen "sandboxes  (3 of 3 rows)"
+
+# Filter.
+keys / i d l e 2 Enter
+wait_screen "(1 of 3 rows, filter \"idle2\")"
+out=$(screen)
+assert_not_contains "$(sed -n '4,$p' <<<"$out")" "busy" "filtered rows"
+assert_contains "$out" "idle2" "filtered rows"
+keys Escape
+wait_screen "(3 of 3 rows)"
+
+# Sort by name with the key, then back to CPU.
+keys n
+for i in $(seq 20); do [ "$(first_row)" = busy ] && break; sleep 0.1; done
+wait_screen "sort ID"
+keys c
+wait_screen "sort CPU%"
+
+# A sandbox deleted while top runs: its row goes, no error line.
+rt delete --force idle1
+wait_screen_gone "idle1"
+wait_screen "2 sandboxes"
+assert_not_contains "$(screen)" "error" "screen after a deletion"
+
+# Resize: the screen is redrawn for the new size (the header is cut at 60 columns).
+tmux resize-window -t "$SESSION" -x 60 -y 20
+for i in $(seq 50); do
+        screen | grep -q "^ID .*PIDS" || break
+        sleep 0.1
+done
+out=$(screen)
+assert_contains "$out" "kata-ctl top" "title after resize"
+assert_not_contains "$out" "EXEC/s" "header cut to 60 columns"
+assert_eq 60 "$(tmux display -p -t "$SESSION" '#{pane_width}')" "pane width"
+
+# Help, then quit.
+keys '?'
+wait_screen "kata-ctl top keys"
+keys x
+wait_screen_gone "kata-ctl top keys"
+keys q
+wait_screen "EXIT=0"
+# The terminal is back in cooked mode with echo.
+out=$(screen)
+assert_contains "$out" " icanon" "stty after quit"
+assert_contains "$out" " echo " "stty after quit"
+finish
