@@ -32,9 +32,15 @@ trap cleanup EXIT
 # Syscall tracepoints need tracefs (kata-ctl mounts it itself; the peers do not).
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
 
+# Names only this run uses, so that execs of other processes (another run of this
+# benchmark, a test's loop) are not counted: the storm runs as storm-PID and execs
+# true-PID (a link to /bin/true); comm is the basename of what was exec'd.
+cp "$STORM" "$TMP/storm-$$"
+ln -s /bin/true "$TMP/true-$$"
+
 # storm: runs the storm inside $CG, prints its rate line.
 storm() {
-        bash -c 'echo $$ > '"$CG"'/cgroup.procs; exec "$@"' storm "$STORM" "$SECS" "$WORKERS"
+        bash -c 'echo $$ > '"$CG"'/cgroup.procs; exec "$@"' storm "$TMP/storm-$$" "$SECS" "$WORKERS" "$TMP/true-$$"
 }
 
 # wait_ready FILE PATTERN PID: waits until the tracer printed PATTERN.
@@ -47,17 +53,33 @@ wait_ready() {
         return 1
 }
 
-declare -A RATE CAPTURED DROPS
+# Per phase, summed over the rounds: execs, storm seconds, events printed, drops reported.
+declare -A EXECS SECONDS_RUN CAPTURED DROPS
+PHASES=(off kata-all kata-cgroup)
+[ -x /usr/sbin/execsnoop ] && PHASES+=(execsnoop)
+command -v bpftrace >/dev/null && PHASES+=(bpftrace)
+for p in "${PHASES[@]}"; do EXECS[$p]=0; SECONDS_RUN[$p]=0; CAPTURED[$p]=0; DROPS[$p]=0; done
+
+# account PHASE STORM-LINE: adds one storm's figures to PHASE.
+account() {
+        local execs secs
+        execs=$(sed -n 's/^execs=\([0-9]*\).*/\1/p' <<<"$2")
+        secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$2")
+        [ -n "$execs" ] || { echo "bench_trace_exec: exec-storm failed: $2" >&2; exit 1; }
+        EXECS[$1]=$((EXECS[$1] + execs))
+        SECONDS_RUN[$1]=$(awk -v a="${SECONDS_RUN[$1]}" -v b="$secs" 'BEGIN { print a + b }')
+}
+
 run_phase() { # name out-file err-file ready-file ready-pattern count-pattern cmd...
         local name=$1 out=$2 err=$3 rfile=$4 rpat=$5 cpat=$6
         shift 6
+        rm -f "$out" "$err"
         "$@" >"$out" 2>"$err" &
         TRACER=$!
         if ! wait_ready "$rfile" "$rpat" "$TRACER"; then
                 echo "bench_trace_exec: $name did not start: $(head -c 300 "$err")" >&2
                 kill -INT "$TRACER" 2>/dev/null; wait "$TRACER" 2>/dev/null; TRACER=""
-                RATE[$name]=0; CAPTURED[$name]=-; DROPS[$name]=-
-                return
+                exit 1
         fi
         local line
         line=$(storm)
@@ -65,61 +87,63 @@ run_phase() { # name out-file err-file ready-file ready-pattern count-pattern cm
         kill -INT "$TRACER"
         wait "$TRACER" 2>/dev/null
         TRACER=""
-        RATE[$name]=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$line")
-        EXECS[$name]=$(sed -n 's/^execs=\([0-9]*\).*/\1/p' <<<"$line")
-        CAPTURED[$name]=$(grep -c -E -- "$cpat" "$out")
+        account "$name" "$line"
+        CAPTURED[$name]=$((CAPTURED[$name] + $(grep -c -E -- "$cpat" "$out")))
 }
-declare -A EXECS
 
+# drops_of FILE...: sum of "Lost N" (execsnoop, bpftrace) or kata-ctl's final count.
+kata_drops() { sed -n 's/.*at exit: \([0-9]*\) events lost.*/\1/p' "$1"; }
+peer_drops() { cat "$@" 2>/dev/null | grep -o 'Lost [0-9]*' | awk '{s+=$2} END {print s+0}'; }
+
+# What each tool prints for one exec of the storm: kata-ctl the new comm and the argv,
+# execsnoop the new comm (its argv read fails: the strings are in pages the fork has not
+# mapped yet), bpftrace the caller's comm.
+KATA_PAT=" true-$$ .* $TMP/true-$$ storm\$"
+ROUNDS=3
+[ "${BENCH_SMOKE:-0}" = 1 ] && ROUNDS=1
 storm >/dev/null # warm-up: page cache, first-fork costs
-line=$(storm)
-off1=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$line")
-EXECS[off]=$(sed -n 's/^execs=\([0-9]*\).*/\1/p' <<<"$line")
-CAPTURED[off]=-; DROPS[off]=-
-
-# What each tool prints for one exec of the storm: kata-ctl the argv, execsnoop the comm
-# (its argv read fails: the strings are in pages the fork has not mapped yet), bpftrace
-# the caller's comm.
-KATA_PAT=' true .* /bin/true storm$'
-run_phase kata-all "$TMP/k.out" "$TMP/k.err" "$TMP/k.err" tracing "$KATA_PAT" \
-        "$KATA_CTL" trace exec --all
-DROPS[kata-all]=$(sed -n 's/.*at exit: \([0-9]*\) events lost.*/\1/p' "$TMP/k.err")
-
-run_phase kata-cgroup "$TMP/kc.out" "$TMP/kc.err" "$TMP/kc.err" tracing "$KATA_PAT" \
-        "$KATA_CTL" trace exec --cgroup "$CG"
-DROPS[kata-cgroup]=$(sed -n 's/.*at exit: \([0-9]*\) events lost.*/\1/p' "$TMP/kc.err")
-
-if [ -x /usr/sbin/execsnoop ]; then
-        run_phase execsnoop "$TMP/e.out" "$TMP/e.err" "$TMP/e.out" PCOMM "^true " \
-                stdbuf -oL /usr/sbin/execsnoop
-        DROPS[execsnoop]=$(grep -o 'Lost [0-9]*' "$TMP/e.err" | awk '{s+=$2} END {print s+0}')
-fi
-if command -v bpftrace >/dev/null; then
-        run_phase bpftrace "$TMP/b.out" "$TMP/b.err" "$TMP/b.out" Attaching "^exec-storm " \
-                bpftrace -e 'tracepoint:syscalls:sys_enter_execve { printf("%s %s\n", comm, str(args->filename)); }'
-        DROPS[bpftrace]=$(grep -o 'Lost [0-9]*' "$TMP/b.out" "$TMP/b.err" | awk '{s+=$2} END {print s+0}')
-fi
-
-# The untraced rate is measured before and after the traced phases; "off" is their mean,
-# so that drift in the machine's load shows in both directions.
-line=$(storm)
-off2=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$line")
-RATE[off]=$(((off1 + off2) / 2))
-echo "untraced exec rate: $off1/s before, $off2/s after the traced phases"
-echo "trace exec benchmark: ${SECS} s exec storm per phase, $WORKERS fork+exec loops (/bin/true)"
-printf "%-12s %9s %8s %9s %9s %8s %6s\n" phase execs/s vs-off execs captured missed drops
-for p in off kata-all kata-cgroup execsnoop bpftrace; do
-        [ -n "${RATE[$p]:-}" ] || continue
-        ratio=$(awk -v a="${RATE[$p]}" -v b="${RATE[off]}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
-        missed=-
-        [ "${CAPTURED[$p]}" != - ] && missed=$((EXECS[$p] - CAPTURED[$p]))
-        printf "%-12s %9s %8s %9s %9s %8s %6s\n" "$p" "${RATE[$p]}" "$ratio" "${EXECS[$p]:-0}" \
-                "${CAPTURED[$p]}" "$missed" "${DROPS[$p]:--}"
+# Rounds interleave the phases so that drift in the machine's load hits them all alike.
+for round in $(seq 1 "$ROUNDS"); do
+        account off "$(storm)"
+        run_phase kata-all "$TMP/k.out" "$TMP/k.err" "$TMP/k.err" tracing "$KATA_PAT" \
+                "$KATA_CTL" trace exec --all
+        DROPS[kata-all]=$((DROPS[kata-all] + $(kata_drops "$TMP/k.err")))
+        run_phase kata-cgroup "$TMP/k.out" "$TMP/k.err" "$TMP/k.err" tracing "$KATA_PAT" \
+                "$KATA_CTL" trace exec --cgroup "$CG"
+        DROPS[kata-cgroup]=$((DROPS[kata-cgroup] + $(kata_drops "$TMP/k.err")))
+        if [ -n "${EXECS[execsnoop]:-}" ]; then
+                run_phase execsnoop "$TMP/e.out" "$TMP/e.err" "$TMP/e.out" PCOMM "^true-$$ " \
+                        stdbuf -oL /usr/sbin/execsnoop
+                DROPS[execsnoop]=$((DROPS[execsnoop] + $(peer_drops "$TMP/e.err")))
+        fi
+        if [ -n "${EXECS[bpftrace]:-}" ]; then
+                run_phase bpftrace "$TMP/b.out" "$TMP/b.err" "$TMP/b.out" Attaching "^storm-$$ " \
+                        bpftrace -e 'tracepoint:syscalls:sys_enter_execve { printf("%s %s\n", comm, str(args->filename)); }'
+                DROPS[bpftrace]=$((DROPS[bpftrace] + $(peer_drops "$TMP/b.out" "$TMP/b.err")))
+        fi
 done
-# Sanity: kata-ctl must have printed every exec of the storm it saw start (no silent loss).
-k_missed=$((EXECS[kata-all] - CAPTURED[kata-all]))
-if [ "$k_missed" -gt "${DROPS[kata-all]:-0}" ] && [ "$k_missed" -gt 0 ]; then
-        echo "bench_trace_exec: kata-ctl missed $k_missed execs but reported ${DROPS[kata-all]:-0} drops" >&2
-        exit 1
-fi
+
+rate() { awk -v e="${EXECS[$1]}" -v s="${SECONDS_RUN[$1]}" 'BEGIN { if (s > 0) printf "%.0f", e / s; else print 0 }'; }
+off_rate=$(rate off)
+echo "trace exec benchmark: $ROUNDS round(s) of ${SECS} s exec storms per phase, $WORKERS fork+exec loops"
+echo "(kata-all/execsnoop/bpftrace trace the whole host; kata-cgroup only the storm's cgroup)"
+printf "%-12s %9s %8s %9s %9s %8s %6s\n" phase execs/s vs-off execs captured missed drops
+for p in "${PHASES[@]}"; do
+        r=$(rate "$p")
+        ratio=$(awk -v a="$r" -v b="$off_rate" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
+        if [ "$p" = off ]; then
+                printf "%-12s %9s %8s %9s %9s %8s %6s\n" "$p" "$r" "$ratio" "${EXECS[$p]}" - - -
+        else
+                printf "%-12s %9s %8s %9s %9s %8s %6s\n" "$p" "$r" "$ratio" "${EXECS[$p]}" \
+                        "${CAPTURED[$p]}" "$((EXECS[$p] - CAPTURED[$p]))" "${DROPS[$p]}"
+        fi
+done
+# kata-ctl must print every exec of the storm or count it as lost: no silent loss.
+for p in kata-all kata-cgroup; do
+        missed=$((EXECS[$p] - CAPTURED[$p]))
+        if [ "$missed" -gt "${DROPS[$p]}" ]; then
+                echo "bench_trace_exec: $p missed $missed execs but reported ${DROPS[$p]} drops" >&2
+                exit 1
+        fi
+done
 exit 0

@@ -1,5 +1,6 @@
-/* Exec storm for bench_trace_exec.sh: WORKERS processes each fork+exec /bin/true in a loop
- * for SECONDS; prints "execs=N seconds=S rate=R" (successful execs per second). */
+/* Exec storm for bench_trace_exec.sh: WORKERS processes each fork+exec PROGRAM (default
+ * /bin/true) with the argument "storm" in a loop for SECONDS; prints
+ * "execs=N seconds=S rate=R" (successful execs per second). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -16,12 +17,13 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-        if (argc != 3) {
-                fprintf(stderr, "usage: exec-storm SECONDS WORKERS\n");
+        if (argc != 3 && argc != 4) {
+                fprintf(stderr, "usage: exec-storm SECONDS WORKERS [PROGRAM]\n");
                 return 2;
         }
         double seconds = atof(argv[1]);
         int workers = atoi(argv[2]);
+        const char *program = argc == 4 ? argv[3] : "/bin/true";
         if (seconds <= 0 || workers < 1 || workers > 64) {
                 fprintf(stderr, "exec-storm: bad arguments\n");
                 return 2;
@@ -40,7 +42,7 @@ int main(int argc, char **argv)
                 while (now() < end) {
                         pid_t pid = fork();
                         if (pid == 0) {
-                                execl("/bin/true", "/bin/true", "storm", (char *)NULL);
+                                execl(program, program, "storm", (char *)NULL);
                                 _exit(127);
                         }
                         int status;
