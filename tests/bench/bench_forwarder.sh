@@ -221,6 +221,7 @@ if [ "$(id -u)" = 0 ] && command -v lttng >/dev/null && lttng list >/dev/null 2>
         lttng destroy "$session" >/dev/null
         session=
         echo "  on, LTTng session recording: $with"
+        assert_contains "$with" "session_listening=1" "span cost run under a session"
 else
         echo "  on, LTTng session recording: skipped (needs root and a running lttng-sessiond)"
 fi

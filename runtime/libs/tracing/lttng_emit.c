@@ -54,6 +54,11 @@ void kata_tracing_lttng_emit(const kata_span_record *rec)
         kata_strbuf_free(&attrs);
 }
 
+bool kata_tracing_lttng_listening(void)
+{
+        return lttng_ust_tracepoint_enabled(kata_trace, span);
+}
+
 static void lttng_hook(const kata_span_record *rec, void *ctx)
 {
         kata_tracing_lttng_emit(rec);

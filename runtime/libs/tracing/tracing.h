@@ -94,6 +94,8 @@ static inline void kata_span_end(kata_span *span)
  * process load liblttng-ust. */
 int kata_tracing_lttng_load(kata_error *err);
 bool kata_tracing_lttng_loaded(void);
+/* True when an LTTng session currently records kata_trace:span. */
+bool kata_tracing_lttng_listening(void);
 /* Fires kata_trace:span for rec (no-op until the provider is loaded or when no session
  * listens). Used by the hook and by the forwarder's lttng sink. */
 void kata_tracing_lttng_emit(const kata_span_record *rec);

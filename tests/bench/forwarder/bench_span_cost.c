@@ -48,7 +48,7 @@ int main(int argc, char **argv)
         for (long i = 0; i < 1000000; i++)
                 clock_gettime(CLOCK_REALTIME, &ts);
         double c1 = now_ns();
-        printf("mode=%s spans=%ld ns_per_span=%.2f clock_gettime_ns=%.1f\n", argv[1], n,
-               (t1 - t0) / (double)n, (c1 - c0) / 1e6);
+        printf("mode=%s session_listening=%d spans=%ld ns_per_span=%.2f clock_gettime_ns=%.1f\n",
+               argv[1], kata_tracing_lttng_listening(), n, (t1 - t0) / (double)n, (c1 - c0) / 1e6);
         return 0;
 }
