@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "agent/init.h"
+#include "agent/initramfs.h"
 #include "agent/modules.h"
 #include "agent/settings.h"
 #include "common/log.h"
@@ -102,6 +103,9 @@ int main(int argc, char **argv)
         if (args.cmdline) {
                 cmdline_file = args.cmdline;
         } else if (agent_is_machine_init()) {
+                if (agent_initramfs_make_pivotable(&err) < 0) /* before any mount */
+                        kata_log_warn("init: %s: containers cannot pivot_root", err.msg);
+                kata_error_clear(&err);
                 if (agent_init_mount_proc(&err) < 0)
                         kata_log_warn("%s", err.msg);
                 kata_error_clear(&err);
