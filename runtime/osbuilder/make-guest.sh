@@ -27,6 +27,8 @@ outdir=$(cd "$outdir" && pwd)
 kernel="$outdir/vmlinuz-$ver"
 initrd="$outdir/kata-initrd.img"
 cp -p "$cache/$ver/vmlinuz" "$kernel"
+# The qemu driver reads the guest kernel's config next to it (is it a PVM guest?).
+cp -p "$cache/$ver/config" "$outdir/config-$ver"
 
 # Rebuilt only when the agent or the recipe changed: the target runs on every build.
 stale=0

@@ -204,6 +204,10 @@ int runtime_container_create(runtime_opts *o, const runtime_create_args *a, kata
         req.container_id = (char *)a->id;
         req.exec_id = (char *)a->id;
         req.oci = spec;
+        driver_container_rootfs rootfs; /* a VM's disk for the rootfs: see driver.h */
+        if (sb.driver->container_rootfs &&
+            (r = sb.driver->container_rootfs(o, &sb.st, a->id, &req, &rootfs, err)) < 0)
+                goto fail_container;
         r = kata_agent_call(&sb.agent, "CreateContainer", &req.base, NULL, 0, NULL, err);
         if (r < 0)
                 goto fail_container;

@@ -1,12 +1,24 @@
 /* Hypervisor drivers: how a sandbox's agent comes to life and goes away. `local` runs
- * the agent as pid 1 of fresh namespaces in a host cgroup (no VM); `qemu` (later) boots
- * a VM whose init is the agent. The rest of the runtime only talks to the agent. */
+ * the agent as pid 1 of fresh namespaces in a host cgroup (no VM); `qemu` boots a VM
+ * whose init is the agent (driver_qemu.c). The rest of the runtime only talks to the agent. */
 #ifndef KATA_RUNTIME_DRIVER_H
 #define KATA_RUNTIME_DRIVER_H
 
+#include "agent.pb-c.h"
 #include "common/error.h"
 #include "runtime.h"
 #include "state/state.h"
+
+/* What a VM driver adds to a CreateContainer request for the container's root
+ * filesystem; lives with the request, no allocation. */
+typedef struct driver_container_rootfs {
+        Grpc__Storage storage;
+        Grpc__Storage *storages[1];
+        char *options[1];
+        char source[64];
+        char fstype[16];
+        char mount_point[256];
+} driver_container_rootfs;
 
 typedef struct sandbox_driver {
         const char *name;
@@ -23,11 +35,18 @@ typedef struct sandbox_driver {
         long (*host_pid)(const kata_sandbox_state *st, long ns_pid);
         /* False once the sandbox's agent (or VMM) is gone: waits stop early then. */
         bool (*alive)(const kata_sandbox_state *st);
+        /* VM drivers only (NULL: the agent sees the host's root.path). Gives the guest the
+         * container's root filesystem (req->OCI root.path, absolute on the host) and
+         * rewrites req to use it: a storage in out->storages, root.path in the guest. */
+        int (*container_rootfs)(runtime_opts *o, kata_sandbox_state *st, const char *cid,
+                                Grpc__CreateContainerRequest *req,
+                                struct driver_container_rootfs *out, kata_error *err);
 } sandbox_driver;
 
 /* The driver for a hypervisor name, or NULL (err names the known ones). */
 const sandbox_driver *sandbox_driver_find(const char *name, kata_error *err);
 
 extern const sandbox_driver sandbox_driver_local;
+extern const sandbox_driver sandbox_driver_qemu;
 
 #endif

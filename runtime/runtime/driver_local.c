@@ -466,8 +466,10 @@ const sandbox_driver *sandbox_driver_find(const char *name, kata_error *err)
 {
         if (name && strcmp(name, "local") == 0)
                 return &sandbox_driver_local;
+        if (name && strcmp(name, "qemu") == 0)
+                return &sandbox_driver_qemu;
         kata_error_set(err, ENOTSUP,
-                       "hypervisor '%s' has no driver in this build (available: local)",
+                       "hypervisor '%s' has no driver in this build (available: local, qemu)",
                        name ? name : "(none)");
         return NULL;
 }

@@ -1,0 +1,695 @@
+/* The `qemu` driver: each sandbox is a VM. QEMU boots the configured kernel with our
+ * initrd (kata-agent as /init), its memory in a shared memfd so that the vhost-user-vsock
+ * backend (kata-vsock-backend, one per VM, started first) can map it. The backend turns
+ * the guest's vsock into hybrid vsock at <root>/<id>/kata.hvsock, so the runtime talks to
+ * the agent exactly as with the local driver. No network device. QEMU and the backend
+ * live in the sandbox's host cgroup; the serial console goes to <root>/<id>/console.log,
+ * QMP listens on <root>/<id>/qmp.sock (disk hot-plug). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroups.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "driver.h"
+#include "qemu_disk.h"
+#include "qemu_qmp.h"
+#include "transport/transport.h"
+
+#define QEMU_DEFAULT_BINARY        "/usr/bin/qemu-system-x86_64"
+#define QEMU_DEFAULT_MACHINE       "q35"
+#define QEMU_DEFAULT_CGROUP_PARENT "/kata"
+#define QEMU_CONSOLE_LOG           "console.log"
+#define QEMU_LOG                   "qemu.log"
+#define QEMU_QMP_SOCKET            "qmp.sock"
+#define QEMU_PID_FILE              "qemu.pid"
+#define BACKEND_BINARY             "kata-vsock-backend"
+#define BACKEND_SOCKET             "vhost-user-vsock.sock"
+#define BACKEND_LOG                "vsock-backend.log"
+#define BACKEND_PID_FILE           "vsock-backend.pid"
+/* Each VM has its own backend, so every guest can have the same CID. */
+#define QEMU_GUEST_CID           3
+#define BACKEND_READY_TIMEOUT_MS 5000
+#define GUEST_ROOTFS_DIR         "/run/kata-containers"
+
+static const char *cgroup_parent(const runtime_opts *o)
+{
+        const char *p = o->config.hypervisor.cgroup_parent;
+        return p && p[0] ? p : QEMU_DEFAULT_CGROUP_PARENT;
+}
+
+static bool machine_is_q35(const runtime_opts *o)
+{
+        const char *m = o->config.hypervisor.machine_type;
+        return !m || !m[0] || strstr(m, "q35") != NULL;
+}
+
+/* ---- Acceleration ------------------------------------------------------------------- */
+
+/* The guest kernel's build configuration: config-<ver> next to vmlinuz-<ver> (osbuilder
+ * puts it there), or <kernel>.config. */
+static bool guest_kernel_has(const char *kernel, const char *option)
+{
+        char cfg[PATH_MAX], *text = NULL;
+        const char *base = strrchr(kernel, '/');
+        base = base ? base + 1 : kernel;
+        if (strncmp(base, "vmlinuz-", 8) == 0)
+                snprintf(cfg, sizeof(cfg), "%.*sconfig-%s", (int)(base - kernel), kernel, base + 8);
+        else
+                snprintf(cfg, sizeof(cfg), "%s.config", kernel);
+        if (kata_read_file(cfg, 0, &text, NULL, NULL) < 0)
+                return false;
+        char want[128];
+        snprintf(want, sizeof(want), "\n%s=y", option);
+        bool found = strstr(text, want) != NULL;
+        free(text);
+        return found;
+}
+
+/* "kvm" when KVM can run this guest kernel, else "tcg"; reason says why. */
+static const char *choose_accel(const char *kernel, char *reason, size_t size)
+{
+        const char *force = getenv("KATA_QEMU_ACCEL");
+        if (force && (strcmp(force, "tcg") == 0 || strcmp(force, "kvm") == 0)) {
+                snprintf(reason, size, "KATA_QEMU_ACCEL=%s", force);
+                return force;
+        }
+        int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                snprintf(reason, size, "/dev/kvm: %s", strerror(errno));
+                return "tcg";
+        }
+        close(fd);
+        if (access("/sys/module/kvm_pvm", F_OK) == 0 &&
+            !guest_kernel_has(kernel, "CONFIG_PVM_GUEST")) {
+                snprintf(reason, size,
+                         "KVM here is PVM (kvm_pvm), which runs only PVM guest kernels, and "
+                         "%s is not one (no CONFIG_PVM_GUEST)",
+                         kernel);
+                return "tcg";
+        }
+        snprintf(reason, size, "/dev/kvm is usable");
+        return "kvm";
+}
+
+/* ---- Processes ---------------------------------------------------------------------- */
+
+static int read_full(int fd, void *buf, size_t len)
+{
+        size_t got = 0;
+        while (got < len) {
+                ssize_t n = read(fd, (char *)buf + got, len - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+/* Starts argv in a session of its own with stdout/stderr to log_path, inside cg (moved
+ * there before it execs, so that nothing it starts escapes). */
+static int spawn_in_cgroup(char *const argv[], const char *log_path, kata_cgroup *cg, pid_t *out,
+                           kata_error *err)
+{
+        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (log_fd < 0)
+                return kata_error_errno(err, errno, "cannot create %s", log_path);
+        int sync_pipe[2], exec_pipe[2];
+        if (pipe2(sync_pipe, O_CLOEXEC) < 0) {
+                close(log_fd);
+                return kata_error_errno(err, errno, "pipe");
+        }
+        if (pipe2(exec_pipe, O_CLOEXEC) < 0) {
+                close(log_fd);
+                close(sync_pipe[0]);
+                close(sync_pipe[1]);
+                return kata_error_errno(err, errno, "pipe");
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(log_fd);
+                for (int i = 0; i < 2; i++) {
+                        close(sync_pipe[i]);
+                        close(exec_pipe[i]);
+                }
+                return kata_error_errno(err, e, "fork");
+        }
+        if (pid == 0) {
+                char b;
+                close(sync_pipe[1]);
+                close(exec_pipe[0]);
+                if (read_full(sync_pipe[0], &b, 1) < 0)
+                        _exit(120);
+                setsid();
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                int devnull = open("/dev/null", O_RDONLY);
+                if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
+                    dup2(log_fd, 2) < 0)
+                        _exit(121);
+                execv(argv[0], argv);
+                int e = errno;
+                (void)!write(exec_pipe[1], &e, sizeof(e));
+                _exit(127);
+        }
+        close(log_fd);
+        close(sync_pipe[0]);
+        close(exec_pipe[1]);
+        int r = kata_cgroup_add_pid(cg, pid, err);
+        if (r == 0 && write(sync_pipe[1], "1", 1) != 1)
+                r = kata_error_errno(err, errno, "cannot release %s", argv[0]);
+        close(sync_pipe[1]);
+        int exec_errno = 0;
+        if (r == 0 && read_full(exec_pipe[0], &exec_errno, sizeof(exec_errno)) == 0)
+                r = kata_error_errno(err, exec_errno, "cannot run %s", argv[0]);
+        close(exec_pipe[0]);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
+        *out = pid;
+        return 0;
+}
+
+/* True while pid is a live (not zombie) process whose executable name contains what. */
+static bool process_alive(long pid, const char *what)
+{
+        if (pid <= 0)
+                return false;
+        char path[64], exe[PATH_MAX], *stat = NULL;
+        snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+        ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+        if (n < 0)
+                return false;
+        exe[n] = '\0';
+        if (!strstr(exe, what))
+                return false;
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        if (kata_read_file(path, 4096, &stat, NULL, NULL) < 0)
+                return false;
+        const char *close_paren = strrchr(stat, ')');
+        bool zombie = close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+        free(stat);
+        if (zombie)
+                waitpid((pid_t)pid, NULL, WNOHANG); /* ours when we started it in this run */
+        return !zombie;
+}
+
+static bool wait_exit(long pid, const char *what, int timeout_ms)
+{
+        uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+        int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+        bool gone = true;
+        while (process_alive(pid, what)) {
+                uint64_t now = kata_now_monotonic_ns();
+                if (now >= deadline) {
+                        gone = false;
+                        break;
+                }
+                int left = (int)((deadline - now) / 1000000ull) + 1;
+                if (pidfd >= 0) {
+                        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+                        poll(&p, 1, left < 50 ? left : 50);
+                } else {
+                        usleep(5000);
+                }
+        }
+        if (pidfd >= 0)
+                close(pidfd);
+        return gone;
+}
+
+static void stop_process(long pid, const char *what, int timeout_ms)
+{
+        if (pid <= 0 || wait_exit(pid, what, timeout_ms))
+                return;
+        kata_log_warn("%s (pid %ld) did not exit within %d ms: killing it", what, pid, timeout_ms);
+        kill((pid_t)pid, SIGKILL);
+        wait_exit(pid, what, 2000);
+}
+
+static long read_pid_file(const char *root, const char *id, const char *name)
+{
+        char path[KATA_STATE_PATH_MAX], *text = NULL;
+        uint64_t pid = 0;
+        if (kata_state_sandbox_path(root, id, name, path, sizeof(path), NULL) < 0 ||
+            kata_read_file(path, 64, &text, NULL, NULL) < 0)
+                return 0;
+        if (kata_parse_u64(text, &pid) < 0)
+                pid = 0;
+        free(text);
+        return (long)pid;
+}
+
+static int write_pid_file(const char *root, const char *id, const char *name, long pid,
+                          kata_error *err)
+{
+        char path[KATA_STATE_PATH_MAX], buf[32];
+        int r = kata_state_sandbox_path(root, id, name, path, sizeof(path), err);
+        if (r < 0)
+                return r;
+        int n = snprintf(buf, sizeof(buf), "%ld", pid);
+        return kata_write_file_replace(path, buf, (size_t)n, 0644, err);
+}
+
+/* ---- Cgroups ------------------------------------------------------------------------ */
+
+static int sandbox_cgroup_rel(const runtime_opts *o, const char *id, char *rel, size_t size,
+                              kata_error *err)
+{
+        char name[KATA_STATE_ID_MAX + 8];
+        snprintf(name, sizeof(name), "kata_%s", id);
+        return kata_cgroup_sandbox_path(cgroup_parent(o), name, rel, size, err);
+}
+
+static int sandbox_cgroup_create(runtime_opts *o, kata_sandbox_state *st, kata_cgroup_layout *lo,
+                                 kata_cgroup **cg, kata_error *err)
+{
+        char rel[KATA_CGROUP_PATH_MAX];
+        int r = sandbox_cgroup_rel(o, st->id, rel, sizeof(rel), err);
+        if (r < 0)
+                return r;
+        if ((r = kata_cgroup_create(lo, rel, cg, err)) < 0)
+                return kata_error_prefix(err, "sandbox cgroup %s", rel);
+        st->cgroup_version = kata_cgroup_layout_mode(lo) == KATA_CGROUP_MODE_V2 ? 2 : 1;
+        for (int c = 0; c < KATA_CGROUP_NR_CONTROLLERS; c++) {
+                enum kata_cgroup_controller ctl = (enum kata_cgroup_controller)c;
+                const char *dir = kata_cgroup_dir(*cg, ctl);
+                if (!dir)
+                        continue;
+                const char *name = kata_cgroup_layout_on_v2(lo, ctl)
+                                       ? "unified"
+                                       : kata_cgroup_controller_name(ctl);
+                if (!kata_sandbox_state_cgroup(st, name) &&
+                    (r = kata_sandbox_state_set_cgroup(st, name, dir, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void sandbox_cgroup_remove(runtime_opts *o, const kata_sandbox_state *st)
+{
+        kata_cgroup_layout *lo = NULL;
+        kata_cgroup *cg = NULL;
+        char rel[KATA_CGROUP_PATH_MAX];
+        kata_error err = KATA_ERROR_INIT;
+        if (sandbox_cgroup_rel(o, st->id, rel, sizeof(rel), &err) < 0 ||
+            kata_cgroup_layout_detect(NULL, &lo, &err) < 0)
+                goto out;
+        if (kata_cgroup_open(lo, rel, &cg, &err) < 0)
+                goto out; /* already gone */
+        if (kata_cgroup_kill(cg, 2000, &err) < 0 || kata_cgroup_delete(cg, 2000, &err) < 0)
+                kata_log_warn("sandbox %s: cgroup %s: %s", st->id, rel, err.msg);
+out:
+        if (cg)
+                kata_cgroup_free(cg);
+        if (lo)
+                kata_cgroup_layout_free(lo);
+}
+
+/* ---- Start -------------------------------------------------------------------------- */
+
+/* Next to our own binary, or $KATA_VSOCK_BACKEND. */
+static int backend_binary(char *out, size_t size, kata_error *err)
+{
+        const char *env = getenv("KATA_VSOCK_BACKEND");
+        if (env && env[0]) {
+                snprintf(out, size, "%s", env);
+        } else {
+                char self[PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                if (n < 0)
+                        return kata_error_errno(err, errno, "cannot resolve /proc/self/exe");
+                self[n] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+                snprintf(out, size, "%s/%s", self, BACKEND_BINARY);
+        }
+        if (access(out, X_OK) < 0)
+                return kata_error_errno(err, errno,
+                                        "%s not found at %s (it serves the VM's vsock; set "
+                                        "KATA_VSOCK_BACKEND)",
+                                        BACKEND_BINARY, out);
+        return 0;
+}
+
+/* The backend listens on its vhost-user socket before QEMU may connect. */
+static int wait_for_socket(const char *path, long pid, const char *what, kata_error *err)
+{
+        uint64_t deadline = kata_now_monotonic_ns() + BACKEND_READY_TIMEOUT_MS * 1000000ull;
+        struct stat st;
+        while (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+                if (!process_alive(pid, what))
+                        return kata_error_set(err, ECHILD, "%s exited at start-up", what);
+                if (kata_now_monotonic_ns() >= deadline)
+                        return kata_error_set(err, ETIMEDOUT, "%s did not create %s within %d ms",
+                                              what, path, BACKEND_READY_TIMEOUT_MS);
+                usleep(2000);
+        }
+        return 0;
+}
+
+static int check_file(const char *what, const char *path, kata_error *err)
+{
+        if (!path || !path[0])
+                return kata_error_set(err, EINVAL,
+                                      "[hypervisor.qemu] %s is not set (build the `initrd` "
+                                      "target and use its configuration-qemu.toml)",
+                                      what);
+        if (access(path, R_OK) < 0)
+                return kata_error_errno(err, errno, "[hypervisor.qemu] %s %s", what, path);
+        return 0;
+}
+
+struct qemu_paths {
+        char dir[KATA_STATE_PATH_MAX];
+        char console[KATA_STATE_PATH_MAX], log[KATA_STATE_PATH_MAX], qmp[KATA_STATE_PATH_MAX];
+        char hvsock[KATA_STATE_PATH_MAX], vhost_user[KATA_STATE_PATH_MAX];
+        char backend_log[KATA_STATE_PATH_MAX];
+};
+
+static int qemu_paths_get(const char *root, const char *id, struct qemu_paths *p, kata_error *err)
+{
+        struct {
+                const char *name;
+                char *buf;
+        } files[] = {{NULL, p->dir},
+                     {QEMU_CONSOLE_LOG, p->console},
+                     {QEMU_LOG, p->log},
+                     {QEMU_QMP_SOCKET, p->qmp},
+                     {KATA_HVSOCK_FILENAME, p->hvsock},
+                     {BACKEND_SOCKET, p->vhost_user},
+                     {BACKEND_LOG, p->backend_log}};
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(files); i++) {
+                int r = kata_state_sandbox_path(root, id, files[i].name, files[i].buf,
+                                                KATA_STATE_PATH_MAX, err);
+                if (r < 0)
+                        return r;
+        }
+        if (strlen(p->hvsock) + 8 >= sizeof(((kata_address *)0)->path))
+                return kata_error_set(err, ENAMETOOLONG,
+                                      "socket path %s is too long for a unix socket (use a "
+                                      "shorter --root)",
+                                      p->hvsock);
+        return 0;
+}
+
+static void kernel_cmdline(const runtime_opts *o, char *out, size_t size)
+{
+        const struct kata_config *c = &o->config;
+        /* The agent reads its settings from here; cgroup v2 only, as in Kata's guests. */
+        int n = snprintf(out, size,
+                         "console=ttyS0 quiet panic=-1 no_timer_check "
+                         "agent.server_addr=vsock://any:%u systemd.unified_cgroup_hierarchy=1 "
+                         "cgroup_no_v1=all",
+                         KATA_PORT_AGENT);
+        if (c->agent.enable_debug || c->hypervisor.enable_debug)
+                n += snprintf(out + n, size - (size_t)n, " agent.log=debug");
+        if (c->agent.debug_console_enabled)
+                n += snprintf(out + n, size - (size_t)n, " agent.debug_console");
+        if (c->agent.enable_tracing)
+                n += snprintf(out + n, size - (size_t)n, " agent.trace=true");
+        if (c->hypervisor.kernel_params && c->hypervisor.kernel_params[0])
+                snprintf(out + n, size - (size_t)n, " %s", c->hypervisor.kernel_params);
+}
+
+static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
+{
+        const struct kata_hypervisor_config *hv = &o->config.hypervisor;
+        const char *qemu = hv->path && hv->path[0] ? hv->path : QEMU_DEFAULT_BINARY;
+        struct qemu_paths p;
+        char backend[PATH_MAX];
+        kata_cgroup_layout *layout = NULL;
+        kata_cgroup *cg = NULL;
+        pid_t backend_pid = 0, qemu_pid = 0;
+        int r;
+
+        if ((r = check_file("kernel", hv->kernel, err)) < 0 ||
+            (r = check_file("initrd", hv->initrd, err)) < 0)
+                return r;
+        if (access(qemu, X_OK) < 0)
+                return kata_error_errno(
+                    err, errno, "[hypervisor.qemu] path %s (install qemu-system-x86)", qemu);
+        if (hv->use_vhost_vsock)
+                return kata_error_set(err, ENOTSUP,
+                                      "[hypervisor.qemu] use_vhost_vsock: the kernel's "
+                                      "vhost-vsock is not supported by this driver yet");
+        if ((r = qemu_paths_get(o->root, st->id, &p, err)) < 0 ||
+            (r = backend_binary(backend, sizeof(backend), err)) < 0)
+                return r;
+        if ((r = kata_cgroup_layout_detect(NULL, &layout, err)) < 0)
+                return r;
+        if ((r = sandbox_cgroup_create(o, st, layout, &cg, err)) < 0)
+                goto fail;
+
+        char cid[16];
+        snprintf(cid, sizeof(cid), "%d", QEMU_GUEST_CID);
+        char *bargv[] = {backend,  "--socket",    p.vhost_user, "--uds-path",
+                         p.hvsock, "--guest-cid", cid,          NULL};
+        if ((r = spawn_in_cgroup(bargv, p.backend_log, cg, &backend_pid, err)) < 0 ||
+            (r = write_pid_file(o->root, st->id, BACKEND_PID_FILE, backend_pid, err)) < 0 ||
+            (r = wait_for_socket(p.vhost_user, backend_pid, BACKEND_BINARY, err)) < 0) {
+                kata_error_prefix(err, "vsock backend (see %s)", p.backend_log);
+                goto fail;
+        }
+
+        char reason[512];
+        const char *accel = choose_accel(hv->kernel, reason, sizeof(reason));
+        bool q35 = machine_is_q35(o);
+        uint32_t mem = hv->default_memory ? hv->default_memory : 2048;
+        uint32_t vcpus = hv->default_vcpus ? hv->default_vcpus : 1;
+        char name[KATA_STATE_ID_MAX + 16], machine[128], smp[16], memsz[32], memobj[96],
+            cmdline[2048], serial[KATA_STATE_PATH_MAX + 8], qmp[KATA_STATE_PATH_MAX + 32],
+            chardev[KATA_STATE_PATH_MAX + 32], vsockdev[96], slots[QEMU_DISK_SLOTS * 96];
+        snprintf(name, sizeof(name), "kata-%s", st->id);
+        snprintf(machine, sizeof(machine), "%s,accel=%s",
+                 hv->machine_type && hv->machine_type[0] ? hv->machine_type : QEMU_DEFAULT_MACHINE,
+                 accel);
+        snprintf(smp, sizeof(smp), "%u", vcpus);
+        snprintf(memsz, sizeof(memsz), "%uM", mem);
+        snprintf(memobj, sizeof(memobj), "memory-backend-memfd,id=mem,size=%uM,share=on", mem);
+        kernel_cmdline(o, cmdline, sizeof(cmdline));
+        snprintf(serial, sizeof(serial), "file:%s", p.console);
+        snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", p.qmp);
+        snprintf(chardev, sizeof(chardev), "socket,id=vsock,path=%s", p.vhost_user);
+        /* The guest's CID comes from the backend (device config space). */
+        snprintf(vsockdev, sizeof(vsockdev), "vhost-user-vsock-pci,chardev=vsock");
+        char *qargv[64 + 2 * QEMU_DISK_SLOTS] = {(char *)qemu,
+                                                 "-name",
+                                                 name,
+                                                 "-machine",
+                                                 machine,
+                                                 "-cpu",
+                                                 strcmp(accel, "kvm") == 0 ? "host" : "max",
+                                                 "-smp",
+                                                 smp,
+                                                 "-m",
+                                                 memsz,
+                                                 "-object",
+                                                 memobj,
+                                                 "-numa",
+                                                 "node,memdev=mem",
+                                                 "-nodefaults",
+                                                 "-no-user-config",
+                                                 "-nographic",
+                                                 "-no-reboot",
+                                                 "-kernel",
+                                                 hv->kernel,
+                                                 "-initrd",
+                                                 hv->initrd,
+                                                 "-append",
+                                                 cmdline,
+                                                 "-serial",
+                                                 serial,
+                                                 "-qmp",
+                                                 qmp,
+                                                 "-chardev",
+                                                 chardev,
+                                                 "-device",
+                                                 vsockdev};
+        int qargc = 0;
+        while (qargv[qargc])
+                qargc++;
+        qargc += qemu_disk_boot_args(q35, qargv + qargc, slots);
+        qargv[qargc] = NULL;
+
+        /* What ran and why, for whoever reads the log after a failure. */
+        char header[1024];
+        int hn = snprintf(header, sizeof(header), "kata-runtime: accel=%s (%s)\n", accel, reason);
+        int lfd = open(p.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (lfd >= 0) {
+                (void)!write(lfd, header, (size_t)hn);
+                close(lfd);
+        }
+        kata_log_info("sandbox %s: QEMU with %s: %s", st->id, accel, reason);
+        /* The runtime's messages point at agent.log: in a VM the agent logs to the console. */
+        char agent_log[KATA_STATE_PATH_MAX];
+        if (kata_state_sandbox_path(o->root, st->id, "agent.log", agent_log, sizeof(agent_log),
+                                    NULL) == 0 &&
+            symlink(QEMU_CONSOLE_LOG, agent_log) < 0 && errno != EEXIST)
+                kata_log_debug("cannot link %s: %s", agent_log, strerror(errno));
+
+        if ((r = spawn_in_cgroup(qargv, p.log, cg, &qemu_pid, err)) < 0 ||
+            (r = write_pid_file(o->root, st->id, QEMU_PID_FILE, qemu_pid, err)) < 0) {
+                kata_error_prefix(err, "QEMU");
+                goto fail;
+        }
+        st->vmm_pid = qemu_pid;
+        st->agent_pid = 0; /* inside the VM: no host pid */
+        snprintf(st->agent_address, sizeof(st->agent_address), "hvsock://%s:%u", p.hvsock,
+                 KATA_PORT_AGENT);
+        r = 0;
+        goto out;
+fail:
+        if (qemu_pid > 0) {
+                kill(qemu_pid, SIGKILL);
+                waitpid(qemu_pid, NULL, 0);
+        }
+        if (backend_pid > 0) {
+                kill(backend_pid, SIGKILL);
+                waitpid(backend_pid, NULL, 0);
+        }
+        if (cg)
+                kata_cgroup_delete(cg, 1000, NULL);
+out:
+        if (cg)
+                kata_cgroup_free(cg);
+        if (layout)
+                kata_cgroup_layout_free(layout);
+        return r;
+}
+
+/* ---- Stop, liveness ----------------------------------------------------------------- */
+
+static bool qemu_alive(const kata_sandbox_state *st)
+{
+        return process_alive(st->vmm_pid, "qemu-system");
+}
+
+static int qemu_stop(runtime_opts *o, kata_sandbox_state *st, int timeout_ms, kata_error *err)
+{
+        /* The agent powers the VM off after DestroySandbox; QEMU (-no-reboot) exits. */
+        stop_process(st->vmm_pid, "qemu-system", timeout_ms);
+        /* The backend exits when QEMU disconnects; give it a moment, then insist. */
+        long backend = read_pid_file(o->root, st->id, BACKEND_PID_FILE);
+        stop_process(backend, BACKEND_BINARY, timeout_ms ? 2000 : 0);
+        sandbox_cgroup_remove(o, st);
+
+        struct qemu_paths p;
+        if (qemu_paths_get(o->root, st->id, &p, NULL) == 0) {
+                unlink(p.qmp);
+                unlink(p.vhost_user);
+                unlink(p.hvsock);
+        }
+        if (qemu_alive(st))
+                return kata_error_set(err, EBUSY, "QEMU (pid %lld) survived SIGKILL",
+                                      (long long)st->vmm_pid);
+        return 0;
+}
+
+static long qemu_host_pid(const kata_sandbox_state *st, long ns_pid)
+{
+        return 0; /* guest processes have no host pid */
+}
+
+/* ---- Container root filesystems ----------------------------------------------------- */
+
+/* Lowest slot without an image in the sandbox directory: disk<N>-<cid>.img. */
+static int free_disk_slot(const char *dir, unsigned *slot, kata_error *err)
+{
+        bool used[QEMU_DISK_SLOTS] = {false};
+        DIR *d = opendir(dir);
+        if (!d)
+                return kata_error_errno(err, errno, "%s", dir);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                unsigned n;
+                if (sscanf(e->d_name, "disk%u-", &n) == 1 && n < QEMU_DISK_SLOTS)
+                        used[n] = true;
+        }
+        closedir(d);
+        for (unsigned i = 0; i < QEMU_DISK_SLOTS; i++) {
+                if (!used[i]) {
+                        *slot = i;
+                        return 0;
+                }
+        }
+        return kata_error_set(err, ENOSPC, "sandbox has no free disk slot (%d containers at most)",
+                              QEMU_DISK_SLOTS);
+}
+
+static int qemu_container_rootfs(runtime_opts *o, kata_sandbox_state *st, const char *cid,
+                                 Grpc__CreateContainerRequest *req, driver_container_rootfs *out,
+                                 kata_error *err)
+{
+        if (!req->oci || !req->oci->root || !req->oci->root->path || !req->oci->root->path[0])
+                return kata_error_set(err, EINVAL, "the OCI spec has no root.path");
+        struct qemu_paths p;
+        int r = qemu_paths_get(o->root, st->id, &p, err);
+        if (r < 0)
+                return r;
+        unsigned slot = 0;
+        if ((r = free_disk_slot(p.dir, &slot, err)) < 0)
+                return r;
+        char image[KATA_STATE_PATH_MAX];
+        snprintf(image, sizeof(image), "%s/disk%u-%s.img", p.dir, slot, cid);
+        bool readonly = req->oci->root->readonly;
+        uint64_t t0 = kata_now_monotonic_ns();
+        if ((r = qemu_disk_build(req->oci->root->path, image, err)) < 0)
+                return kata_error_prefix(err, "container %s root filesystem", cid);
+        uint64_t t1 = kata_now_monotonic_ns();
+        bool q35 = machine_is_q35(o);
+        if ((r = qemu_disk_hotplug(p.qmp, q35, slot, image, readonly, err)) < 0) {
+                unlink(image);
+                return kata_error_prefix(err, "container %s", cid);
+        }
+        kata_log_debug("container %s: rootfs image %.1f ms, hot-plug %.1f ms", cid,
+                       (double)(t1 - t0) / 1e6, (double)(kata_now_monotonic_ns() - t1) / 1e6);
+
+        Grpc__Storage init = GRPC__STORAGE__INIT;
+        out->storage = init;
+        qemu_disk_pci_path(q35, slot, out->source, sizeof(out->source));
+        snprintf(out->fstype, sizeof(out->fstype), "ext4");
+        snprintf(out->mount_point, sizeof(out->mount_point), "%s/%s/rootfs", GUEST_ROOTFS_DIR, cid);
+        out->options[0] = readonly ? "ro" : "rw";
+        out->storage.driver = "blk";
+        out->storage.source = out->source;
+        out->storage.fstype = out->fstype;
+        out->storage.mount_point = out->mount_point;
+        out->storage.n_options = 1;
+        out->storage.options = out->options;
+        out->storages[0] = &out->storage;
+        req->n_storages = 1;
+        req->storages = out->storages;
+        char *guest_root = strdup(out->mount_point);
+        if (!guest_root)
+                return kata_error_set(err, ENOMEM, "out of memory");
+        free(req->oci->root->path);
+        req->oci->root->path = guest_root;
+        return 0;
+}
+
+const sandbox_driver sandbox_driver_qemu = {
+    .name = "qemu",
+    .start = qemu_start,
+    .stop = qemu_stop,
+    .host_pid = qemu_host_pid,
+    .alive = qemu_alive,
+    .container_rootfs = qemu_container_rootfs,
+};
