@@ -20,5 +20,6 @@ int cmd_top(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_spans(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const struct kata_ctl_command commands[] = {
     {"monitor", cmd_monitor, "serve every sandbox's metrics to Prometheus over HTTP"},
     {"metrics", cmd_metrics, "print one sandbox's metrics (Prometheus text) once"},
     {"trace", cmd_trace, "eBPF exec, cgroup and OOM events of one sandbox (exec|cgroup|oom)"},
+    {"spans", cmd_spans, "record an LTTng trace of a command, report and check its span trees"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,130 @@
+/* Text report: one indented tree per trace, with durations; orphans listed at the end;
+ * and the format dispatcher. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "spans.h"
+
+int kata_spans_format_parse(const char *name, enum kata_spans_format *out)
+{
+        static const struct {
+                const char *name;
+                enum kata_spans_format f;
+        } names[] = {{"text", KATA_SPANS_TEXT},
+                     {"chrome", KATA_SPANS_CHROME},
+                     {"otlp-json", KATA_SPANS_OTLP_JSON},
+                     {"html", KATA_SPANS_HTML}};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                if (strcmp(names[i].name, name) == 0) {
+                        *out = names[i].f;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int kata_spans_report(const kata_span_set *set, enum kata_spans_format format, FILE *out,
+                      kata_error *err)
+{
+        if (!set->built)
+                return kata_error_set(err, EINVAL, "span set not built");
+        int r;
+        switch (format) {
+        case KATA_SPANS_TEXT:
+                r = kata_spans_report_text(set, out, err);
+                break;
+        case KATA_SPANS_CHROME:
+                r = kata_spans_report_chrome(set, out, err);
+                break;
+        case KATA_SPANS_OTLP_JSON:
+                r = kata_spans_report_otlp(set, out, err);
+                break;
+        case KATA_SPANS_HTML:
+                r = kata_spans_report_html(set, out, err);
+                break;
+        default:
+                return kata_error_set(err, EINVAL, "unknown report format");
+        }
+        if (r == 0 && (fflush(out) != 0 || ferror(out)))
+                r = kata_error_errno(err, errno ? errno : EIO, "writing the report");
+        return r;
+}
+
+const char *kata_spans_format_duration(uint64_t ns, char *buf, size_t len)
+{
+        if (ns < 1000)
+                snprintf(buf, len, "%" PRIu64 " ns", ns);
+        else if (ns < 1000000)
+                snprintf(buf, len, "%.3f us", (double)ns / 1e3);
+        else if (ns < 1000000000)
+                snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+        else
+                snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+        return buf;
+}
+
+/* prefix holds the tree guides of the ancestors ("|  " or "   " each). */
+static void print_span(const kata_span *s, FILE *out, char *prefix, size_t plen, size_t cap,
+                       bool last, bool top)
+{
+        char d[32];
+        fprintf(out, "%s%s%s  %s  [%s]", prefix, top ? "" : (last ? "`- " : "|- "), s->name,
+                kata_spans_format_duration(kata_span_duration_ns(s), d, sizeof(d)), s->source);
+        if (*s->container_id)
+                fprintf(out, " container=%s", s->container_id);
+        if (strcmp(s->status, "error") == 0)
+                fprintf(out, " ERROR");
+        if (s->orphan_reason)
+                fprintf(out, " (orphan: %s %s)", s->orphan_reason, s->parent_span_id);
+        fputc('\n', out);
+        size_t add = top ? 0 : 3;
+        if (plen + add + 1 > cap) {
+                if (s->n_children)
+                        fprintf(out, "%s   ... %zu children deeper than shown\n", prefix,
+                                s->n_children);
+                return;
+        }
+        if (!top)
+                memcpy(prefix + plen, last ? "   " : "|  ", 3);
+        prefix[plen + add] = 0;
+        for (size_t i = 0; i < s->n_children; i++)
+                print_span(s->children[i], out, prefix, plen + add, cap, i + 1 == s->n_children,
+                           false);
+        prefix[plen] = 0;
+}
+
+int kata_spans_report_text(const kata_span_set *set, FILE *out, kata_error *err)
+{
+        char prefix[3 * 64 + 1] = "";
+        char d[32];
+        fprintf(out, "%zu spans, %zu traces, %zu roots, %zu orphans", set->n_spans, set->n_traces,
+                set->n_roots, set->n_orphans);
+        if (set->duplicates)
+                fprintf(out, ", %zu duplicates dropped", set->duplicates);
+        if (set->invalid)
+                fprintf(out, ", %zu invalid events skipped", set->invalid);
+        fputc('\n', out);
+        for (size_t t = 0; t < set->n_traces; t++) {
+                const kata_span_trace *tr = &set->traces[t];
+                const char *sandbox = tr->n_tops ? tr->tops[0]->sandbox_id : "";
+                fprintf(out, "\ntrace %s  %zu spans  %s", tr->trace_id, tr->n_spans,
+                        kata_spans_format_duration(tr->end_ns - tr->start_ns, d, sizeof(d)));
+                if (*sandbox)
+                        fprintf(out, "  sandbox=%s", sandbox);
+                fputc('\n', out);
+                for (size_t i = 0; i < tr->n_tops; i++)
+                        print_span(tr->tops[i], out, prefix, 0, sizeof(prefix) - 1, true, true);
+        }
+        if (set->n_orphans) {
+                fprintf(out, "\norphans (parent span not found):\n");
+                for (size_t i = 0; i < set->n_orphans; i++) {
+                        const kata_span *s = set->orphans[i];
+                        fprintf(out, "  %s [%s] span %s parent %s trace %s: %s\n", s->name,
+                                s->source, s->span_id, s->parent_span_id, s->trace_id,
+                                s->orphan_reason);
+                }
+        }
+        (void)err;
+        return 0;
+}
