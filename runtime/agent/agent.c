@@ -3,6 +3,7 @@
 #include "agent/agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +44,19 @@ static int hvsock_accept_hook(void *user, int fd, void **conn_data, kata_error *
                                              &port, err);
         if (r < 0 || port == KATA_PORT_AGENT)
                 return r;
-        /* The console gets the connection; ttrpc lets go of it. */
+        /* The console gets the connection; ttrpc lets go of it. The server shuts down
+         * and closes the fd it accepted, which would cut the shell off: that fd number is
+         * pointed at a dead socket first. */
         r = agent_debug_console_spawn(fd, err);
-        if (r == 0)
-                r = kata_error_set(err, ECONNABORTED, "port %u handed to the debug console", port);
-        return r;
+        if (r < 0)
+                return r;
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+                dup3(pair[0], fd, O_CLOEXEC);
+                close(pair[0]);
+                close(pair[1]);
+        }
+        return kata_error_set(err, ECONNABORTED, "port %u handed to the debug console", port);
 }
 
 /* An inherited unix socket bound to ".../kata.hvsock" is the local driver's hybrid vsock. */
