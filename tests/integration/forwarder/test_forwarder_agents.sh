@@ -29,6 +29,12 @@ fwd_pid=$!
 wait_for_file "$dir/fwd.sock"
 wait_for_file "$dir/kata.hvsock_10240"
 
+# Without the lttng sink the forwarder does not trace: liblttng-ust (and its threads)
+# must not be loaded; only the small tracepoint-registration library is.
+maps=$(cat "/proc/$fwd_pid/maps")
+assert_not_contains "$maps" "liblttng-ust.so" "maps of a forwarder without the lttng sink"
+assert_eq 1 "$(awk '/^Threads:/ {print $2}' "/proc/$fwd_pid/status")" "threads of a jsonl-only forwarder"
+
 # A second forwarder on the same socket must refuse, not steal it.
 rc=0
 "$FWD" --listen "$dir/fwd.sock" 2>"$dir/err2" || rc=$?

@@ -42,6 +42,7 @@ LTTNG_UST_REGISTER_TIMEOUT=-1 \
 fwd_pid=$!
 wait_for_file "$dir/fwd.sock"
 "$SENDER" --socket "$dir/fwd.sock" --frames 3 --spans 5 --tag lttng || fail "sender failed"
+assert_contains "$(cat "/proc/$fwd_pid/maps")" "liblttng-ust.so" "maps of a forwarder with the lttng sink"
 stop_forwarder "$fwd_pid"
 fwd_pid=
 lttng stop "$session" >/dev/null || fail "lttng stop"
