@@ -82,7 +82,7 @@ pass
 start_receiver reject 400
 start_forwarder reject --otlp-endpoint "http://127.0.0.1:$RECV_PORT/v1/traces" \
         --otlp-backoff-ms 50 --otlp-batch-ms 50
-"$SENDER" --socket "$FWD_SOCK" --frames 2 --spans 10 --tag reject || fail "sender failed"
+"$SENDER" --socket "$FWD_SOCK" --frames 1 --spans 20 --tag reject || fail "sender failed"
 wait_for_glob "$RECV_DIR/req-*-400.bin"
 sleep 0.3
 stop_forwarder "$FWD_PID"
