@@ -36,7 +36,7 @@ typedef struct trace_scope {
         enum trace_subsys subsys;
         uint32_t hierarchy; /* of subsys */
         uint32_t pidns_level;
-        trace_hierarchy *hier; /* seeded hierarchies; hier[0] is the scope hierarchy */
+        trace_hierarchy *hier; /* hierarchies of the scope (seeded when scope_dir is set) */
         size_t nhier;
         const char *state_root;
         bool has_state;

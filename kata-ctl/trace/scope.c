@@ -335,11 +335,9 @@ static int scope_sandbox(trace_scope *scope, const kata_trace_opts *opts, const 
         return 0;
 }
 
-int trace_scope_resolve(const kata_trace_opts *opts, bool prefer_memory, FILE *notes,
-                        trace_scope *scope, kata_error *err)
+static int resolve(const kata_trace_opts *opts, bool prefer_memory, FILE *notes, trace_scope *scope,
+                   kata_error *err)
 {
-        memset(scope, 0, sizeof(*scope));
-        scope->state_root = opts->state_root;
         int rc;
         if (opts->all) {
                 scope->all = true;
@@ -379,12 +377,21 @@ int trace_scope_resolve(const kata_trace_opts *opts, bool prefer_memory, FILE *n
                 snprintf(sid, sizeof(sid), "%s", opts->sandbox);
                 snprintf(scope->description, sizeof(scope->description), "sandbox %s", sid);
         }
-        rc = scope_sandbox(scope, opts, sid, prefer_memory, notes, err);
+        return scope_sandbox(scope, opts, sid, prefer_memory, notes, err);
+}
+
+int trace_scope_resolve(const kata_trace_opts *opts, bool prefer_memory, FILE *notes,
+                        trace_scope *scope, kata_error *err)
+{
+        memset(scope, 0, sizeof(*scope));
+        scope->state_root = opts->state_root;
+        int rc = resolve(opts, prefer_memory, notes, scope, err);
         if (rc < 0)
                 trace_scope_free(scope);
         return rc;
 }
 
+/* nftw passes no context: the walk's target, one walk at a time. */
 static int seed_fd = -1;
 static uint32_t seed_hier;
 static int seed_errors;

@@ -26,6 +26,7 @@ cleanup_trace() {
                 done
                 find "$top" -depth -type d -exec rmdir {} \; 2>/dev/null
         done
+        rmdir "/sys/fs/cgroup/unified/$TEST_PARENT/c" "/sys/fs/cgroup/unified/$TEST_PARENT" 2>/dev/null
         rm -rf "$STATE_ROOT"
 }
 trap cleanup_trace EXIT

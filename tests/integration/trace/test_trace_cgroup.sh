@@ -37,4 +37,22 @@ for ctl in ("memory", "pids"):
     assert has("release", "/system.slice/kata-c1.scope"), (ctl, "release", ev)
 assert [r for r in recs if r["type"] == "lost" and r["final"]], "no final lost record"
 '
+
+# The cgroup2 freezer reports freeze/unfreeze (a cgroup on the hybrid host's cgroup2 mount).
+U=/sys/fs/cgroup/unified/$TEST_PARENT
+if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
+        mkdir -p "$U"
+        start_trace "$OUT" "$ERR" cgroup --cgroup "$U" --json
+        mkdir "$U/c"
+        echo 1 >"$U/c/cgroup.freeze"
+        echo 0 >"$U/c/cgroup.freeze"
+        rmdir "$U/c"
+        stop_trace
+        rmdir "$U"
+        json_check "$OUT" '
+ops = [r["op"] for r in recs if r["type"] == "cgroup" and r["path"] == "/'"$TEST_PARENT"'/c"]
+assert ops[:4] == ["mkdir", "freeze", "unfreeze", "rmdir"], ops
+assert all(r["hierarchy"] == 0 and r["controller"] == "unified" for r in recs if r["type"] == "cgroup")
+'
+fi
 finish
