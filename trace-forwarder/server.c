@@ -255,7 +255,12 @@ static bool drain_frames(struct server *srv, struct conn *c)
         return true;
 }
 
-static void conn_readable(struct server *srv, struct conn *c)
+/* Reads what the connection has, up to READS_PER_RUN chunks so that other agents get
+ * their turn. Returns CONN_DRAINED (nothing more to read now), CONN_MORE, or CONN_CLOSED
+ * (c is freed). */
+enum { CONN_DRAINED, CONN_MORE, CONN_CLOSED };
+
+static int conn_readable(struct server *srv, struct conn *c)
 {
         for (int i = 0; i < READS_PER_RUN; i++) {
                 if (c->cap - c->len < READ_CHUNK / 4) {
@@ -267,7 +272,7 @@ static void conn_readable(struct server *srv, struct conn *c)
                                 kata_error err = KATA_ERROR_INIT;
                                 kata_error_set(&err, ENOMEM, "out of memory");
                                 bad_frame(srv, c, &err);
-                                return;
+                                return CONN_CLOSED;
                         }
                         c->buf = buf;
                         c->cap = cap;
@@ -277,11 +282,11 @@ static void conn_readable(struct server *srv, struct conn *c)
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN)
-                                return;
+                                return CONN_DRAINED;
                         kata_log_warn("connection %llu: read: %s", (unsigned long long)c->id,
                                       strerror(errno));
                         conn_close(srv, c);
-                        return;
+                        return CONN_CLOSED;
                 }
                 if (n == 0) {
                         if (c->len) {
@@ -295,11 +300,27 @@ static void conn_readable(struct server *srv, struct conn *c)
                                 kata_log_debug("connection %llu closed", (unsigned long long)c->id);
                                 conn_close(srv, c);
                         }
-                        return;
+                        return CONN_CLOSED;
                 }
                 c->len += (size_t)n;
                 if (!drain_frames(srv, c))
-                        return;
+                        return CONN_CLOSED;
+        }
+        return CONN_MORE;
+}
+
+/* At SIGTERM: what agents already wrote sits in socket buffers; read it all (without
+ * waiting for more) so that the sinks write it out before exit. */
+static void drain_connections(struct server *srv)
+{
+        /* An agent that never stops writing must not hold up the exit. */
+        uint64_t deadline = kata_now_monotonic_ns() + 2000000000ull;
+        struct conn *c = srv->conns;
+        while (c) {
+                struct conn *next = c->next;
+                while (conn_readable(srv, c) == CONN_MORE && kata_now_monotonic_ns() < deadline)
+                        ;
+                c = next;
         }
 }
 
@@ -414,6 +435,7 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
         }
         /* Drain what is buffered in the sinks, then report. Connections are not read
          * further: what an agent had not yet sent is its own to resend. */
+        drain_connections(&srv);
         while (srv.conns)
                 conn_close(&srv, srv.conns);
         for (size_t i = 0; i < srv.n_sinks; i++)
