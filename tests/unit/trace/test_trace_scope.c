@@ -154,12 +154,31 @@ static void test_v2_exec_scope(void **state)
         free(buf);
 }
 
+static void test_preflight_names_what_is_missing(void **state)
+{
+        (void)state;
+        if (geteuid() != 0)
+                skip();
+        kata_error err = KATA_ERROR_INIT;
+        const char *const present[] = {"syscalls/sys_enter_execve", "btf:cgroup_mkdir", NULL};
+        assert_int_equal(trace_preflight(present, &err), 0);
+        const char *const no_tp[] = {"syscalls/sys_enter_nosuchcall", NULL};
+        assert_int_equal(trace_preflight(no_tp, &err), -ENOTSUP);
+        assert_non_null(strstr(err.msg, "no tracepoint syscalls/sys_enter_nosuchcall"));
+        const char *const no_btf_tp[] = {"btf:nosuch_event", NULL};
+        assert_int_equal(trace_preflight(no_btf_tp, &err), -ENOTSUP);
+        assert_non_null(strstr(err.msg, "no BTF tracepoint nosuch_event"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_subsys_names),  cmocka_unit_test(test_controller_hierarchy),
-            cmocka_unit_test(test_not_a_cgroup),  cmocka_unit_test(test_v1_memory_scope),
+            cmocka_unit_test(test_subsys_names),
+            cmocka_unit_test(test_controller_hierarchy),
+            cmocka_unit_test(test_not_a_cgroup),
+            cmocka_unit_test(test_v1_memory_scope),
             cmocka_unit_test(test_v2_exec_scope),
+            cmocka_unit_test(test_preflight_names_what_is_missing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
