@@ -361,16 +361,12 @@ static void evaluate(const struct expectation *x, const kata_span_set *set, stru
                                 res->found++;
                 }
                 res->ok = res->found >= x->n;
-                if (!res->ok)
-                        detail(res, "found %llu", (unsigned long long)res->found);
                 break;
         case EXPECT_CHAIN:
                 res->found =
                     kata_span_set_count_chain(set, (const char *const *)x->patterns, x->n_patterns);
                 res->ok = res->found >= x->n;
-                if (!res->ok && res->found)
-                        detail(res, "found %llu", (unsigned long long)res->found);
-                else if (!res->ok)
+                if (!res->ok && res->found == 0)
                         chain_hint(x, set, res);
                 break;
         }

@@ -41,7 +41,7 @@ static const char page_head[] =
     ".summary{color:#555;margin-bottom:8px}\n"
     ".row{display:flex;align-items:center;height:20px;border-bottom:1px solid #f0f0f0;"
     "cursor:default}\n.row:hover{background:#f6f8ff}\n"
-    ".label{width:340px;flex:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\n"
+    ".label{width:340px;flex:none;box-sizing:border-box;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\n"
     ".dur{width:90px;flex:none;text-align:right;padding-right:8px;color:#555;"
     "font-variant-numeric:tabular-nums}\n"
     ".lane{position:relative;flex:1;height:14px;background:#fafafa}\n"
