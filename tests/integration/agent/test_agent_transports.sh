@@ -63,6 +63,23 @@ assert_eq SERVING "$(rpc Check | jq -r .status)" "Check over unix://"
 assert_contains "$(cat "$AGENT_LOG")" "listening on unix://$SOCK" "agent log"
 assert_not_contains "$(cat "$AGENT_LOG")" "hybrid vsock" "agent log"
 
+# Not init (an ordinary process on this host, which runs no systemd): init_daemon false,
+# and a systemd-form path would still get cgroupfs, for the reason given.
+kill -9 "$AGENT_PID"
+wait "$UNSHARE_PID" 2>/dev/null || true
+rm -f "$SOCK"
+"$AGENT_BIN" --server-addr "$ADDR" >"$AGENT_LOG" 2>&1 &
+UNSHARE_PID=$!
+AGENT_PID=$UNSHARE_PID
+for i in $(seq 1 100); do
+        "$KATA_CTL" agent --addr "$ADDR" -t 2 Check >/dev/null 2>&1 && break
+        sleep 0.1
+done
+details=$(rpc GetGuestDetails)
+assert_eq false "$(echo "$details" | jq -r '.agent_details.init_daemon // false')" "init_daemon of a host process"
+assert_eq cgroupfs "$(echo "$details" | jq -r .agent_details.cgroup_driver)" "driver when not init"
+assert_contains "$(echo "$details" | jq -r .agent_details.cgroup_driver_reason)" "systemd is not running" "driver reason when not init"
+
 # A usage error exits 2.
 assert_status 2 "$AGENT_BIN" --bogus-option
 assert_status 2 "$AGENT_BIN" --log-level loud
