@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A container in a real VM (qemu driver, TCG here): `run` relays the container's output
+# and exits with its status; the rootfs reached the guest as a disk; nothing is left.
+source "$KATA_SOURCE_DIR/tests/lib.sh"
+source "$KATA_SOURCE_DIR/tests/integration/vm/vm-lib.sh"
+vm_setup
+
+id=vmrun-$$
+script='echo "hello from $(uname -r)"; echo to-stderr >&2; grep " / " /proc/mounts; exit 7'
+bundle=$(make_bundle b1 -- sh -c "$script")
+status=0
+out=$(rt run --bundle "$bundle" "$id" 2>"$WORK/stderr") || status=$?
+assert_eq 7 "$status" "run exit status (the container's)"
+assert_contains "$out" "hello from " "container stdout"
+assert_not_contains "$out" "hello from $(uname -r)" "guest kernel (must not be the host's)"
+assert_contains "$out" "cloud-amd64" "guest kernel"
+assert_contains "$out" "/dev/vd" "container root on a virtio-blk disk"
+assert_contains "$(cat "$WORK/stderr")" "to-stderr" "container stderr relayed"
+assert_vm_gone "$id"
+
+# A bad kernel path fails the create with a message naming it, and leaves nothing.
+sed -i 's|^kernel = .*|kernel = "/nonexistent/vmlinuz"|' "$CONF"
+status=0
+rt run --bundle "$bundle" "$id-bad" >/dev/null 2>"$WORK/stderr" || status=$?
+assert_ne 0 "$status" "run with a missing kernel"
+assert_contains "$(cat "$WORK/stderr")" "/nonexistent/vmlinuz" "error names the kernel"
+assert_vm_gone "$id-bad"
+finish
