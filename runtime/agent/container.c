@@ -13,6 +13,7 @@
 #include "agent/oom.h"
 #include "agent/process.h"
 #include "agent/spawn.h"
+#include "agent/tracing.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -156,6 +157,14 @@ static int setup_cgroup(struct agent *a, struct agent_container *c, kata_error *
         return 0;
 }
 
+/* Ends a child span of the RPC's span with the step's outcome. */
+static void end_step(kata_span *step, int r, const kata_error *err)
+{
+        if (r < 0)
+                kata_span_set_status(step, KATA_SPAN_STATUS_ERROR, err->msg);
+        kata_span_end(step);
+}
+
 /* A child's error message becomes the call's error; its code says "the container
  * failed", not "not found", whatever errno the child hit. */
 static int child_error(const struct spawn_msg *msg, const char *what, kata_error *err)
@@ -190,7 +199,11 @@ int container_create(struct agent *a, const char *id, kata_oci_spec *spec, kata_
         r = spawn_plan_init(&plan, spec, id, err);
         if (r < 0)
                 goto fail;
+        kata_span *step = kata_span_begin("setup_cgroup", agent_rpc_span());
+        kata_span_set_container_id(step, id);
         r = setup_cgroup(a, c, err);
+        kata_span_set_attr_str(step, "cgroup.path", c->cgroup_path);
+        end_step(step, r, err);
         if (r < 0)
                 goto fail;
         r = spawn_stdio_open(&io, err);
@@ -226,11 +239,14 @@ int container_create(struct agent *a, const char *id, kata_oci_spec *spec, kata_
                 goto fail;
         }
         struct spawn_msg msg;
+        step = kata_span_begin("setup_rootfs", agent_rpc_span());
+        kata_span_set_container_id(step, id);
         r = spawn_read_msg(c->sync_fd, SETUP_TIMEOUT_MS, &msg, err);
         if (r == -EPIPE)
                 r = kata_error_set(err, EIO, "container init exited during setup");
         else if (r == 0 && msg.kind != SPAWN_MSG_READY)
                 r = child_error(&msg, "container setup", err);
+        end_step(step, r, err);
         if (r < 0) {
                 kill_and_forget(pid);
                 goto fail;
