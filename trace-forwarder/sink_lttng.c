@@ -1,7 +1,7 @@
 /* lttng sink: re-emits each guest span as the host's kata_trace:span with source=agent,
  * so a host LTTng session holds runtime and agent spans in one trace. */
 #include "sink.h"
-#include "tracing/tracing.h"
+#include "tracing/lttng.h"
 
 static void lttng_span(struct fwd_sink *s, const kata_span_record *rec)
 {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tracing/ids.h"
+#include "tracing/lttng.h"
 #include "tracing/tracing.h"
 
 #define PROVIDER_SONAME "libkata-trace-lttng.so"

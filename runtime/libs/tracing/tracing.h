@@ -10,7 +10,8 @@
  * tracing is on; when it is off, kata_span_begin is one load and a branch.
  *
  * A finished span becomes a kata_span_record handed to each registered hook: the LTTng
- * tracepoint (kata_tracing_lttng_load) and/or the agent's exporter (exporter.h). */
+ * tracepoint (lttng.h, library kata-tracing-lttng) and/or the agent's exporter
+ * (exporter.h). */
 #ifndef KATA_TRACING_TRACING_H
 #define KATA_TRACING_TRACING_H
 
@@ -87,17 +88,5 @@ static inline void kata_span_end(kata_span *span)
         if (span)
                 kata_span_end_nonnull(span);
 }
-
-/* Loads the LTTng-UST provider (libkata-trace-lttng.so) and adds the tracepoint hook.
- * The provider is looked up in $KATA_TRACE_PROVIDER, then next to the executable
- * (<exe dir>/../lib), then by the dynamic loader's search path. Only then does the
- * process load liblttng-ust. */
-int kata_tracing_lttng_load(kata_error *err);
-bool kata_tracing_lttng_loaded(void);
-/* True when an LTTng session currently records kata_trace:span. */
-bool kata_tracing_lttng_listening(void);
-/* Fires kata_trace:span for rec (no-op until the provider is loaded or when no session
- * listens). Used by the hook and by the forwarder's lttng sink. */
-void kata_tracing_lttng_emit(const kata_span_record *rec);
 
 #endif

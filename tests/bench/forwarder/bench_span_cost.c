@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tracing/lttng.h"
 #include "tracing/tracing.h"
 
 static double now_ns(void)

@@ -12,6 +12,7 @@
 #include "tracing/ids.h"
 #include "tracing/otlp.h"
 #include "tracing/record.h"
+#include "common/util.h"
 
 static void test_frame_header(void **state)
 {
@@ -237,6 +238,16 @@ static void test_jsonl(void **state)
         free(copy);
 }
 
+/* This binary links kata-tracing alone, as the agent does: no LTTng code is loaded. */
+static void test_core_library_loads_no_lttng(void **state)
+{
+        char *maps;
+        kata_error err = KATA_ERROR_INIT;
+        assert_int_equal(kata_read_file("/proc/self/maps", 0, &maps, NULL, &err), 0);
+        assert_null(strstr(maps, "lttng"));
+        free(maps);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -245,6 +256,7 @@ int main(void)
             cmocka_unit_test(test_otlp_rejects_garbage),
             cmocka_unit_test(test_wire_check_slow_path_and_strictness),
             cmocka_unit_test(test_jsonl),
+            cmocka_unit_test(test_core_library_loads_no_lttng),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "tracing/exporter.h"
 #include "tracing/frame.h"
 #include "tracing/otlp.h"
+#include "tracing/lttng.h"
 #include "tracing/tracing.h"
 
 struct collected {
