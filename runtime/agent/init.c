@@ -18,6 +18,9 @@
 #include "common/log.h"
 #include "common/util.h"
 
+/* How long a VM's init lets the vsock device deliver its last replies. */
+#define AGENT_POWEROFF_DRAIN_US 50000
+
 /* Inode of the initial pid namespace (PROC_PID_INIT_INO in the kernel). */
 #define INITIAL_PID_NS_INO 0xEFFFFFFCu
 
@@ -212,6 +215,9 @@ void agent_init_end(int code)
         sync();
         if (agent_is_machine_init()) {
                 kata_log_info("init: powering off");
+                /* The last replies (DestroySandbox's) may still sit in the vsock device's
+                 * queue: give the host side a moment to take them before the VM is gone. */
+                usleep(AGENT_POWEROFF_DRAIN_US);
                 reboot(RB_POWER_OFF);
                 /* Still here (no permission?): an init must not exit. */
                 for (;;)
