@@ -116,6 +116,21 @@ static struct failure_count *failure_entry(kata_metrics_collector *c, const char
         return f;
 }
 
+/* With the lock held: drops the failure counts of sandboxes that no longer exist, so a
+ * long-running monitor does not grow with sandbox churn. */
+static void forget_removed(kata_metrics_collector *c, const kata_state_listing *l)
+{
+        size_t kept = 0;
+        for (size_t i = 0; i < c->nfailures; i++) {
+                bool exists = false;
+                for (size_t j = 0; j < l->nsandboxes && !exists; j++)
+                        exists = strcmp(l->sandboxes[j].id, c->failures[i].id) == 0;
+                if (exists)
+                        c->failures[kept++] = c->failures[i];
+        }
+        c->nfailures = kept;
+}
+
 static void *sandbox_job_main(void *arg)
 {
         struct sandbox_job *job = arg;
@@ -234,6 +249,8 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                 }
         }
         r = monitor_series(c, set, &l, jobs, njobs, err);
+        if (!sandbox_id)
+                forget_removed(c, &l);
         pthread_mutex_unlock(&c->lock);
 
         for (size_t i = 0; r == 0 && i < njobs; i++) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,33 @@ static size_t take_name(const char **p, const char *end, char *buf, size_t size)
         return n;
 }
 
+/* Prometheus refuses a whole scrape over one label value that is not UTF-8: one guest
+ * must not be able to blind the monitor for every sandbox. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                unsigned char c = s[i];
+                size_t len = c < 0x80           ? 1
+                             : (c >> 5) == 0x6  ? 2
+                             : (c >> 4) == 0xe  ? 3
+                             : (c >> 3) == 0x1e ? 4
+                                                : 0;
+                if (!len || i + len > n || (len == 2 && c < 0xc2))
+                        return false;
+                uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+                for (size_t k = 1; k < len; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (s[i + k] & 0x3f);
+                }
+                if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                i += len;
+        }
+        return true;
+}
+
 static int bad(struct parser *ps, const char *what)
 {
         return kata_error_set(ps->err, EINVAL, "agent metrics line %zu: %s", ps->line, what);
@@ -145,8 +173,9 @@ static int parse_comment(struct parser *ps, const char *p, const char *end, stru
                 if (*p == '\\' && p + 1 < end) {
                         p++;
                         d->help[o++] = *p == 'n' ? ' ' : *p;
-                } else if ((unsigned char)*p >= 0x20) {
-                        d->help[o++] = *p;
+                } else if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) {
+                        d->help[o++] = *p; /* ASCII only: HELP is decoration, never a reason
+                                              to lose a scrape */
                 }
         }
         d->help[o] = '\0';
@@ -248,6 +277,10 @@ static int parse_labels(struct parser *ps, const char **pp, const char *end, str
                 if (!closed) {
                         free(v);
                         return bad(ps, "unterminated label value");
+                }
+                if (!utf8_valid((const unsigned char *)v, o)) {
+                        free(v);
+                        return bad(ps, "label value is not UTF-8");
                 }
                 for (size_t i = 0; i < lb->n; i++) {
                         if (strcmp(lb->names[i], name) == 0) {

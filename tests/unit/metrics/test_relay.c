@@ -70,6 +70,18 @@ static void test_agent_sandbox_id_replaced(void **state)
         free(out);
 }
 
+static void test_utf8_label_values_kept(void **state)
+{
+        int r;
+        char *out = relay("# HELP kata_guest_x caf\xc3\xa9 \xff\n"
+                          "kata_guest_x{a=\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3\"} 1\n",
+                          "s", &r, NULL);
+        assert_int_equal(r, 0);
+        assert_non_null(strstr(out, "# HELP kata_guest_x caf \n"));
+        assert_non_null(strstr(out, "a=\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3\"} 1\n"));
+        free(out);
+}
+
 static void test_histogram_suffixes(void **state)
 {
         int r;
@@ -105,6 +117,9 @@ static void test_bad_input_rejected_with_line(void **state)
             {"{a=\"1\"} 1\n", "expected a metric name"},
             {"# TYPE kata_agent_x wibble\n", "unknown metric type"},
             {"# TYPE kata_agent_x gauge\n# TYPE kata_agent_x gauge\n", "second TYPE"},
+            {"kata_agent_x{a=\"\xff\"} 1\n", "not UTF-8"},
+            {"kata_agent_x{a=\"\xc0\xaf\"} 1\n", "not UTF-8"},
+            {"kata_agent_x{a=\"\xed\xa0\x80\"} 1\n", "not UTF-8"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 int r;
@@ -138,6 +153,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_agent_text_renamed_and_labelled),
             cmocka_unit_test(test_agent_sandbox_id_replaced),
+            cmocka_unit_test(test_utf8_label_values_kept),
             cmocka_unit_test(test_histogram_suffixes),
             cmocka_unit_test(test_bad_input_rejected_with_line),
             cmocka_unit_test(test_nul_and_size_bounds),
