@@ -1,6 +1,6 @@
-/* The kata_trace:span LTTng-UST tracepoint, in its own static library
- * (kata-tracing-lttng) so that a binary that never traces into LTTng (the agent: no
- * session runs in the guest) carries no LTTng code at all. */
+/* The kata_trace:span LTTng-UST tracepoint (lttng_emit.c). Only binaries that call these
+ * link that object from the kata-tracing archive; the agent (no LTTng session runs in
+ * the guest) carries no LTTng code at all. */
 #ifndef KATA_TRACING_LTTNG_H
 #define KATA_TRACING_LTTNG_H
 

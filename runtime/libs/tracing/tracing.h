@@ -10,8 +10,7 @@
  * tracing is on; when it is off, kata_span_begin is one load and a branch.
  *
  * A finished span becomes a kata_span_record handed to each registered hook: the LTTng
- * tracepoint (lttng.h, library kata-tracing-lttng) and/or the agent's exporter
- * (exporter.h). */
+ * tracepoint (lttng.h) and/or the agent's exporter (exporter.h). */
 #ifndef KATA_TRACING_TRACING_H
 #define KATA_TRACING_TRACING_H
 
@@ -20,6 +19,7 @@
 
 #include "common/error.h"
 #include "tracing/ids.h"
+#include "tracing/lttng.h"
 #include "tracing/record.h"
 
 typedef struct kata_span kata_span;
