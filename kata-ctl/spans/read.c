@@ -297,9 +297,10 @@ int kata_spans_read_ctf(const char *dir, kata_span_set *set, kata_error *err)
                         break;
                 if (st == BT_GRAPH_RUN_STATUS_AGAIN)
                         continue;
-                if (ctx.status < 0)
+                if (ctx.status < 0) {
+                        bt_current_thread_clear_error();
                         r = ctx.status;
-                else
+                } else
                         r = kata_error_set(err, EIO, "%s: reading the trace: %s", dir, bt_cause());
         }
         bt_graph_put_ref(graph);

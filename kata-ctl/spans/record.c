@@ -288,6 +288,10 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
                                                        "--no-forwarder)");
                                 goto out;
                         }
+                        fprintf(stderr,
+                                "kata-ctl spans: started kata-trace-forwarder (pid %d, --sink "
+                                "lttng) on %s; it stops with the command\n",
+                                (int)forwarder, sock);
                 }
         }
         status = run_traced(o->argv, err);

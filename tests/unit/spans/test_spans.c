@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <errno.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -474,6 +476,34 @@ static void test_expect_files_parse(void **state)
         }
 }
 
+static void test_read_ctf_errors(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/test-spans-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        kata_span_set set;
+        kata_error err = KATA_ERROR_INIT;
+        kata_span_set_init(&set);
+        /* An empty directory holds no trace. */
+        assert_int_equal(kata_spans_read_ctf(dir, &set, &err), -ENOENT);
+        assert_non_null(strstr(err.msg, "no CTF trace"));
+        /* A "metadata" file that is not CTF is reported, not crashed on. */
+        char path[64];
+        snprintf(path, sizeof(path), "%s/metadata", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("not a CTF metadata stream\n", f);
+        fclose(f);
+        kata_error_clear(&err);
+        assert_true(kata_spans_read_ctf(dir, &set, &err) < 0);
+        assert_non_null(strstr(err.msg, "not a readable CTF trace"));
+        unlink(path);
+        rmdir(dir);
+        kata_error_clear(&err);
+        assert_int_equal(kata_spans_read_ctf("/nonexistent-spans", &set, &err), -ENOENT);
+        kata_span_set_free(&set);
+}
+
 static void test_format_names(void **state)
 {
         (void)state;
@@ -506,6 +536,7 @@ int main(void)
             cmocka_unit_test(test_expect_errors),
             cmocka_unit_test(test_expect_files_parse),
             cmocka_unit_test(test_format_names),
+            cmocka_unit_test(test_read_ctf_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
