@@ -39,6 +39,7 @@ struct agent_process {
         bool exited;
         int exit_code; /* WEXITSTATUS, or 128 + signal */
         pthread_cond_t exited_cond;
+        bool tty;     /* stdin_fd and stdout_fd are a terminal's master; no stderr_fd */
         int stdin_fd; /* agent's end; -1 once closed */
         int stdout_fd;
         int stderr_fd;

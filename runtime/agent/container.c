@@ -206,7 +206,7 @@ int container_create(struct agent *a, const char *id, kata_oci_spec *spec, kata_
         end_step(step, r, err);
         if (r < 0)
                 goto fail;
-        r = spawn_stdio_open(&io, err);
+        r = spawn_stdio_open(&io, &spec->process, err);
         if (r < 0)
                 goto fail;
         pid = spawn_init(&plan, &io, &c->sync_fd, &c->start_fd, err);
@@ -224,6 +224,7 @@ int container_create(struct agent *a, const char *id, kata_oci_spec *spec, kata_
         p->stdin_fd = io.parent[0];
         p->stdout_fd = io.parent[1];
         p->stderr_fd = io.parent[2];
+        p->tty = io.tty;
         io.parent[0] = io.parent[1] = io.parent[2] = -1;
         agent_process_attach(a, c, p, pid);
         if (c->cgroup) {
@@ -424,7 +425,7 @@ int container_exec(struct agent *a, const char *id, const char *exec_id, kata_oc
         pid_t init_pid = c->processes ? c->processes->pid : -1;
         if ((r = spawn_plan_process(&plan, &p->exec_spec, err)) < 0 ||
             (r = open_init_namespaces(c->spec, init_pid, &plan, err)) < 0 ||
-            (r = spawn_stdio_open(&io, err)) < 0)
+            (r = spawn_stdio_open(&io, &p->exec_spec, err)) < 0)
                 goto out;
         int sync_fd = -1, go_fd = -1;
         pid_t helper = spawn_exec(&plan, &io, &sync_fd, &go_fd, err);
@@ -457,6 +458,7 @@ int container_exec(struct agent *a, const char *id, const char *exec_id, kata_oc
         p->stdin_fd = io.parent[0];
         p->stdout_fd = io.parent[1];
         p->stderr_fd = io.parent[2];
+        p->tty = io.tty;
         io.parent[0] = io.parent[1] = io.parent[2] = -1;
         agent_process_ref(p); /* one for the container's list, one kept until we are done */
         agent_process_attach(a, c, p, pid);

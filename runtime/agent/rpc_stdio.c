@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "agent.pb-c.h"
@@ -49,10 +51,12 @@ static int read_stream(struct agent *a, const ProtobufCMessage *request, bool er
                                              "out of memory");
         }
         int fd = err_stream ? p->stderr_fd : p->stdout_fd;
-        ssize_t n;
-        do
-                n = read(fd, buf, len);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = 0; /* a terminal has no stderr: EOF at once */
+        while (fd >= 0 && (n = read(fd, buf, len)) < 0 && errno == EINTR)
+                ;
+        /* A terminal's master reports EIO once the last slave holder is gone: EOF. */
+        if (n < 0 && errno == EIO && p->tty)
+                n = 0;
         int e = errno;
         agent_process_put(a, p);
         if (n < 0) {
@@ -129,8 +133,15 @@ RPC_HANDLER(rpc_close_stdin)
         if (code != KATA_TTRPC_OK)
                 return code;
         pthread_mutex_lock(&a->lock);
-        if (p->stdin_fd >= 0)
+        if (p->stdin_fd >= 0) {
+                /* A terminal stays open (stdout reads from it): send it end-of-file, as
+                 * a user typing ^D would. */
+                if (p->tty) {
+                        ssize_t w = write(p->stdin_fd, "\x04", 1);
+                        (void)w;
+                }
                 close(p->stdin_fd);
+        }
         p->stdin_fd = -1;
         pthread_mutex_unlock(&a->lock);
         agent_process_put(a, p);
@@ -139,6 +150,29 @@ RPC_HANDLER(rpc_close_stdin)
 
 RPC_HANDLER(rpc_tty_win_resize)
 {
-        return kata_ttrpc_status_set(status, KATA_TTRPC_UNIMPLEMENTED,
-                                     "no process of this agent has a terminal");
+        struct agent *a = user;
+        const Grpc__TtyWinResizeRequest *req = (const void *)request;
+        struct agent_process *p;
+        int code = lookup(a, req->container_id, req->exec_id, &p, status);
+        if (code != KATA_TTRPC_OK)
+                return code;
+        if (req->row > 0xffff || req->column > 0xffff) {
+                agent_process_put(a, p);
+                return kata_ttrpc_status_set(status, KATA_TTRPC_INVALID_ARGUMENT,
+                                             "row and column must be at most 65535");
+        }
+        struct winsize ws = {.ws_row = (unsigned short)req->row,
+                             .ws_col = (unsigned short)req->column};
+        int r = p->tty ? ioctl(p->stdout_fd, TIOCSWINSZ, &ws) : 0;
+        int e = errno;
+        bool tty = p->tty;
+        agent_process_put(a, p);
+        if (!tty)
+                return kata_ttrpc_status_set(status, KATA_TTRPC_FAILED_PRECONDITION,
+                                             "process '%s' of container %s has no terminal",
+                                             req->exec_id, req->container_id);
+        if (r < 0)
+                return kata_ttrpc_status_set(status, KATA_TTRPC_INTERNAL, "TIOCSWINSZ: %s",
+                                             strerror(e));
+        return KATA_TTRPC_OK;
 }

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <termios.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,10 +31,6 @@
 
 int spawn_plan_process(struct spawn_plan *plan, const kata_oci_process *process, kata_error *err)
 {
-        if (process->terminal)
-                return kata_error_set(err, EINVAL,
-                                      "process.terminal: terminals are not supported by this "
-                                      "agent; set it to false and use the stdio calls");
         plan->process = process;
         plan->envp = process->env;
         const char *path = kata_oci_env_get(process->env, "PATH");
@@ -141,19 +139,70 @@ void spawn_plan_release(struct spawn_plan *plan)
         plan->n_ns = 0;
 }
 
-int spawn_stdio_open(struct spawn_stdio *io, kata_error *err)
+/* A pseudo-terminal from the agent's own devpts instance (init mounts /dev/pts with
+ * newinstance, so /dev/ptmx may belong to the host's). The container gets the slave as
+ * stdin, stdout and stderr; the agent keeps the master for reads, and a copy of it for
+ * writes. */
+static int open_tty(struct spawn_stdio *io, const kata_oci_process *p, kata_error *err)
+{
+        int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return kata_error_errno(err, errno, "process.terminal: no pseudo-terminal");
+        int unlock = 0, ptn = -1;
+        char slave_path[64];
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0) {
+                int e = errno;
+                close(master);
+                return kata_error_errno(err, e, "process.terminal: unlocking the terminal");
+        }
+        /* The slave through the master (TIOCGPTPEER): no path lookup in whichever devpts. */
+        int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0) {
+                snprintf(slave_path, sizeof(slave_path), "/dev/pts/%d", ptn);
+                slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        }
+        if (slave < 0) {
+                int e = errno;
+                close(master);
+                return kata_error_errno(err, e, "process.terminal: opening terminal %d", ptn);
+        }
+        if (p->console_height && p->console_width) {
+                struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+                                     .ws_col = (unsigned short)p->console_width};
+                ioctl(master, TIOCSWINSZ, &ws);
+        }
+        io->child[0] = slave;
+        io->child[1] = fcntl(slave, F_DUPFD_CLOEXEC, 0);
+        io->child[2] = fcntl(slave, F_DUPFD_CLOEXEC, 0);
+        io->parent[0] = fcntl(master, F_DUPFD_CLOEXEC, 0);
+        io->parent[1] = master;
+        io->tty = true;
+        if (io->child[1] < 0 || io->child[2] < 0 || io->parent[0] < 0) {
+                int e = errno;
+                spawn_stdio_close_all(io);
+                return kata_error_errno(err, e, "process.terminal");
+        }
+        return 0;
+}
+
+int spawn_stdio_open(struct spawn_stdio *io, const kata_oci_process *p, kata_error *err)
 {
         for (int i = 0; i < 3; i++)
                 io->child[i] = io->parent[i] = -1;
+        io->tty = false;
+        if (p->terminal)
+                return open_tty(io, p, err);
         for (int i = 0; i < 3; i++) {
-                int p[2];
-                if (pipe2(p, O_CLOEXEC) < 0) {
+                int fds[2];
+                if (pipe2(fds, O_CLOEXEC) < 0) {
                         int e = errno;
                         spawn_stdio_close_all(io);
                         return kata_error_errno(err, e, "cannot create stdio pipes");
                 }
-                io->child[i] = i == 0 ? p[0] : p[1];
-                io->parent[i] = i == 0 ? p[1] : p[0];
+                io->child[i] = i == 0 ? fds[0] : fds[1];
+                io->parent[i] = i == 0 ? fds[1] : fds[0];
         }
         return 0;
 }
@@ -293,6 +342,11 @@ static int wait_byte(int fd, char want)
 static void child_exec(const struct spawn_plan *plan)
 {
         const kata_oci_process *p = plan->process;
+        /* A new session whose controlling terminal is the one on stdin. */
+        if (p->terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) {
+                spawn_child_report(CHILD_SYNC_FD, errno, "process.terminal: controlling terminal");
+                _exit(127);
+        }
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
                 if (setrlimit(p->rlimits[i].resource, &rl) < 0) {

@@ -79,11 +79,14 @@ int spawn_plan_init(struct spawn_plan *plan, const kata_oci_spec *spec, const ch
 int spawn_plan_process(struct spawn_plan *plan, const kata_oci_process *process, kata_error *err);
 void spawn_plan_release(struct spawn_plan *plan);
 
+/* Pipes, or a pseudo-terminal when process.terminal is set (then parent[0] and parent[1]
+ * are the master, parent[2] is -1, and every child end is the slave). */
 struct spawn_stdio {
         int child[3];  /* stdin read end, stdout/stderr write ends */
         int parent[3]; /* stdin write end, stdout/stderr read ends */
+        bool tty;
 };
-int spawn_stdio_open(struct spawn_stdio *io, kata_error *err);
+int spawn_stdio_open(struct spawn_stdio *io, const kata_oci_process *p, kata_error *err);
 void spawn_stdio_close_child(struct spawn_stdio *io);
 void spawn_stdio_close_all(struct spawn_stdio *io);
 

@@ -40,6 +40,7 @@ typedef struct kata_oci_rlimit {
 
 typedef struct kata_oci_process {
         bool terminal;
+        uint32_t console_height, console_width; /* 0: unset */
         uint32_t uid;
         uint32_t gid;
         uint32_t *additional_gids;

@@ -134,6 +134,10 @@ static int parse_process(struct json_object *proc, kata_oci_process *p, kata_err
         if (!proc)
                 return kata_error_set(err, EINVAL, "process: missing");
         TRY(oci_get_bool(proc, "terminal", "process.terminal", &p->terminal, err));
+        struct json_object *console;
+        TRY(oci_get_object(proc, "consoleSize", "process.consoleSize", &console, err));
+        TRY(oci_get_u32(console, "height", "process.consoleSize.height", &p->console_height, err));
+        TRY(oci_get_u32(console, "width", "process.consoleSize.width", &p->console_width, err));
         struct json_object *user;
         TRY(oci_get_object(proc, "user", "process.user", &user, err));
         if (user)

@@ -82,7 +82,6 @@ oci_case '.process.args = []' "OCI: process.args: must name a program"
 oci_case '.process.cwd = "relative"' "OCI: process.cwd: expected an absolute path"
 oci_case '.linux.namespaces += [{"type":"time"}]' "unknown namespace type 'time'"
 oci_case '.process.rlimits[0].type = "RLIMIT_BOGUS"' "unknown rlimit 'RLIMIT_BOGUS'"
-oci_case '.process.terminal = true' "process.terminal"
 oci_case '.mounts[0].destination = "proc"' "mounts[0].destination: expected an absolute path"
 oci_case '.root.path = "/nonexistent/rootfs"' "root.path"
 # Wrong JSON types are refused before anything is sent, naming the field too.

@@ -52,6 +52,19 @@ assert_contains "$out" "$marker" "exec sees the container's pid namespace (pid 1
 status=$(rpc WaitProcess "{\"container_id\":\"$id\",\"exec_id\":\"e1\"}" | jq -r .status)
 assert_eq 7 "$status" "exec exit status"
 
+# a process with a terminal: its size from ConsoleSize, then from TtyWinResize
+rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"t1\",\"process\":{\"Terminal\":true,\"ConsoleSize\":{\"Height\":40,\"Width\":100},\"Args\":[\"sh\",\"-c\",\"test -t 0 && echo is-a-tty; stty size; read x; stty size\"],\"Cwd\":\"/\"}}" >/dev/null
+out=$(read_some "$id" t1)
+while [ "$(echo "$out" | grep -c .)" -lt 2 ]; do out+=$(read_some "$id" t1); done
+assert_contains "$out" "is-a-tty" "exec with a terminal"
+assert_contains "$out" "40 100" "terminal size from ConsoleSize"
+rpc TtyWinResize "{\"container_id\":\"$id\",\"exec_id\":\"t1\",\"row\":50,\"column\":120}" >/dev/null
+rpc WriteStdin "{\"container_id\":\"$id\",\"exec_id\":\"t1\",\"data\":\"$(printf 'go\r' | base64)\"}" >/dev/null
+out=$(read_all "$id" t1)
+assert_contains "$out" "50 120" "terminal size after TtyWinResize"
+assert_eq 0 "$(rpc WaitProcess "{\"container_id\":\"$id\",\"exec_id\":\"t1\"}" | jq -r '.status // 0')" "terminal exec status"
+assert_contains "$(rpc_err TtyWinResize "{\"container_id\":\"$id\",\"exec_id\":\"e1\",\"row\":1,\"column\":1}")" "has no terminal" "resize without a terminal"
+
 # signal an exec'd process
 rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"e2\",\"process\":{\"Args\":[\"sleep\",\"1000\"],\"Cwd\":\"/\"}}" >/dev/null
 procs=$(rpc ListProcesses "{\"container_id\":\"$id\"}")

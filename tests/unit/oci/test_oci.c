@@ -120,6 +120,10 @@ static void test_wrong_types_name_the_field(void **state)
              "process.cwd: expected an absolute path"},
             {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"terminal\":\"no\"}}",
              "process.terminal: expected boolean"},
+            {MINIMAL_HEAD
+             "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"consoleSize\":{\"height\":"
+             "\"x\"}}}",
+             "process.consoleSize.height: expected integer"},
             {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":-1}}}",
              "process.user.uid: expected non-negative integer"},
             {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":1.5}}}",
