@@ -103,7 +103,10 @@ struct kata_vsock_conn *kata_vsock_conn_lookup(struct kata_vsock_backend *b, uin
                                                uint32_t peer_port);
 struct kata_vsock_conn *kata_vsock_conn_new(struct kata_vsock_backend *b, int fd,
                                             enum kata_vsock_conn_state state);
+/* Every connection is in the table, handshaking ones too (keyed 0:fd, never matched by
+ * lookups) so that teardown finds them all; re-key with unhash, set ports, insert. */
 void kata_vsock_conn_insert(struct kata_vsock_backend *b, struct kata_vsock_conn *c);
+void kata_vsock_conn_unhash(struct kata_vsock_backend *b, struct kata_vsock_conn *c);
 /* Closes the host socket, owes the guest an RST, then the connection goes away. */
 void kata_vsock_conn_reset(struct kata_vsock_backend *b, struct kata_vsock_conn *c);
 /* Drops the connection now (no packet to the guest). */

@@ -31,6 +31,8 @@ void kata_vsock_host_accept(struct kata_vsock_backend *b)
                         close(fd);
                         continue;
                 }
+                c->peer_port = (uint32_t)fd;
+                kata_vsock_conn_insert(b, c);
                 kata_vsock_conn_sync(b, c);
         }
 }
@@ -72,6 +74,7 @@ void kata_vsock_host_handshake(struct kata_vsock_backend *b, struct kata_vsock_c
                 kata_vsock_conn_drop(b, c);
                 return;
         }
+        kata_vsock_conn_unhash(b, c);
         c->peer_port = port;
         c->local_port = alloc_local_port(b, port);
         c->state = CONN_CONNECTING;

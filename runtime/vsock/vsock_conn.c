@@ -24,7 +24,8 @@ struct kata_vsock_conn *kata_vsock_conn_lookup(struct kata_vsock_backend *b, uin
 {
         for (struct kata_vsock_conn *c = b->buckets[bucket_of(local_port, peer_port)]; c;
              c = c->hash_next)
-                if (c->local_port == local_port && c->peer_port == peer_port && !c->dead)
+                if (c->local_port == local_port && c->peer_port == peer_port && !c->dead &&
+                    c->state != CONN_HANDSHAKE)
                         return c;
         return NULL;
 }
@@ -50,7 +51,7 @@ void kata_vsock_conn_insert(struct kata_vsock_backend *b, struct kata_vsock_conn
         b->nconns++;
 }
 
-static void unhash(struct kata_vsock_backend *b, struct kata_vsock_conn *c)
+void kata_vsock_conn_unhash(struct kata_vsock_backend *b, struct kata_vsock_conn *c)
 {
         struct kata_vsock_conn **p = &b->buckets[bucket_of(c->local_port, c->peer_port)];
         for (; *p; p = &(*p)->hash_next)
@@ -106,8 +107,7 @@ void kata_vsock_conn_drop(struct kata_vsock_backend *b, struct kata_vsock_conn *
                 return;
         close_host(b, c);
         pend_remove(b, c);
-        if (c->state != CONN_HANDSHAKE)
-                unhash(b, c);
+        kata_vsock_conn_unhash(b, c);
         c->dead = true;
         c->dead_next = b->dead;
         b->dead = c;
