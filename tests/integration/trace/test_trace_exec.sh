@@ -10,7 +10,7 @@ ERR=$STATE_ROOT/err.txt
 
 # The "agent": pid 1 of a new pid namespace inside the sandbox cgroup.
 for c in $CONTROLLERS; do mkdir -p "$(sandbox_dir "$c")"; done
-run_in "" unshare --pid --fork --kill-child sleep 120 &
+run_in "" unshare --pid --fork --kill-child sleep 120 2>/dev/null &
 BG_PIDS+=($!)
 agent=""
 for _ in $(seq 1 100); do
@@ -85,7 +85,7 @@ assert ["/bin/echo", "not-c2"] not in argvs, argvs
 rm -f "$ERR"
 "$KATA_CTL" trace exec --cgroup "$(sandbox_dir memory)/ctr-c1" -T -t --duration 3 >"$OUT" 2>"$ERR" &
 tp=$!
-for _ in $(seq 1 100); do grep -q tracing "$ERR" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q tracing "$ERR" 2>/dev/null && break; sleep 0.05; done
 run_in /ctr-c1 /bin/echo textmode >/dev/null
 wait $tp || fail "trace exec --duration exited $?"
 out=$(cat "$OUT")

@@ -15,12 +15,12 @@ echo 0 >"$(sandbox_dir memory)/ctr-c1/memory.swappiness" 2>/dev/null || true
 
 start_trace "$OUT" "$ERR" oom --sandbox "$SID" --root "$STATE_ROOT" --json
 rc=0
-run_in /ctr-c1 /usr/bin/python3 -c 'x = bytearray(256 << 20); print(len(x))' >/dev/null 2>&1 || rc=$?
+(run_in /ctr-c1 /usr/bin/python3 -c 'x = bytearray(256 << 20); print(len(x))') >/dev/null 2>&1 || rc=$?
 assert_eq 137 "$rc" "exit status of the process over its memory limit"
 # An OOM outside the scope must not be reported.
 mkdir -p "/sys/fs/cgroup/memory/$TEST_PARENT/outside"
 echo 32M >"/sys/fs/cgroup/memory/$TEST_PARENT/outside/memory.limit_in_bytes"
-bash -c 'echo $$ > /sys/fs/cgroup/memory/'"$TEST_PARENT"'/outside/cgroup.procs; exec /usr/bin/python3 -c "x = bytearray(256 << 20)"' >/dev/null 2>&1 || true
+(bash -c 'echo $$ > /sys/fs/cgroup/memory/'"$TEST_PARENT"'/outside/cgroup.procs; exec /usr/bin/python3 -c "x = bytearray(256 << 20)"' || true) >/dev/null 2>&1
 stop_trace
 
 json_check "$OUT" '
