@@ -9,7 +9,8 @@
  *   chain [MIN] P1 > P2 ...  at least MIN spans match P1 whose parent matches P2, whose
  *                            parent matches P3...
  *
- * PATTERN is NAME or SOURCE:NAME (source runtime or agent), fnmatch(3) wildcards allowed.
+ * PATTERN is NAME or SOURCE:NAME (source runtime or agent), fnmatch(3) wildcards allowed,
+ * NAME may list alternatives: agent:CreateContainer|create_container.
  * The report is diff-like: ' ' kept lines held, '-' lines are missing, '+' lines say what
  * the trace has instead. */
 #include <ctype.h>

@@ -91,7 +91,8 @@ kata_span *kata_span_set_find(const kata_span_set *set, const char *span_id);
 
 uint64_t kata_span_duration_ns(const kata_span *s);
 
-/* Matches one element of a chain: "NAME" or "SOURCE:NAME", with fnmatch(3) wildcards. */
+/* Matches one element of a chain: "NAME" or "SOURCE:NAME", with fnmatch(3) wildcards;
+ * NAME may be alternatives separated by '|' ("CreateContainer|create_container"). */
 bool kata_span_matches(const kata_span *s, const char *pattern);
 
 /* Counts spans whose ancestry matches the chain: pattern[0] matches the span,

@@ -334,7 +334,21 @@ bool kata_span_matches(const kata_span *s, const char *pattern)
                         return false;
                 name = colon + 1;
         }
-        return fnmatch(name, s->name, 0) == 0;
+        /* NAME may list alternatives: CreateContainer|create_container. */
+        for (;;) {
+                const char *bar = strchr(name, '|');
+                size_t n = bar ? (size_t)(bar - name) : strlen(name);
+                char alt[256];
+                if (n < sizeof(alt)) {
+                        memcpy(alt, name, n);
+                        alt[n] = 0;
+                        if (fnmatch(alt, s->name, 0) == 0)
+                                return true;
+                }
+                if (!bar)
+                        return false;
+                name = bar + 1;
+        }
 }
 
 size_t kata_span_set_count_chain(const kata_span_set *set, const char *const *patterns, size_t n)

@@ -171,6 +171,10 @@ static void test_chains(void **state)
         assert_int_equal(kata_span_set_count_chain(&set, c3, 4), 0); /* create is a root */
         const char *c4[] = {"*", "create"};
         assert_int_equal(kata_span_set_count_chain(&set, c4, 2), 2);
+        const char *c6[] = {"agent:CreateContainer|create_container", "runtime:CreateContainer"};
+        assert_int_equal(kata_span_set_count_chain(&set, c6, 2), 1);
+        const char *c7[] = {"agent:CreateContainer|create_contain", "CreateContainer"};
+        assert_int_equal(kata_span_set_count_chain(&set, c7, 2), 0);
         const char *c5[] = {"Start*"};
         assert_int_equal(kata_span_set_count_chain(&set, c5, 1), 1);
         kata_span_set_free(&set);
