@@ -14,14 +14,16 @@ vm_setup() {
         command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed"
         [ -x "$KATA_BIN/kata-vsock-backend" ] || fail "kata-vsock-backend not built"
         runtime_setup
-        # Same guest, our own cgroup parent and a shorter agent wait.
-        sed -e "s|^\[hypervisor.qemu\]$|[hypervisor.qemu]\ncgroup_parent = \"/$CG_PARENT\"|" \
-                -e 's|^dial_timeout = .*|dial_timeout = 60|' "$QEMU_CONF" >"$CONF"
+        # The same guest. The qemu driver's sandbox cgroups live under /kata (the
+        # configuration takes cgroup_parent for [hypervisor.local] only).
+        cp "$QEMU_CONF" "$CONF"
 }
 
 # Asserts that VM sandbox SID left nothing: the runtime's checks plus QEMU and backend.
 assert_vm_gone() {
         assert_sandbox_gone "$1"
+        ! ls -d /sys/fs/cgroup/*/kata/kata_"$1" >/dev/null 2>&1 ||
+                fail "cgroups left: $(ls -d /sys/fs/cgroup/*/kata/kata_"$1")"
         ! pgrep -af "qemu-system.*$ROOT/$1/" >/dev/null || fail "QEMU of $1 still runs"
         ! pgrep -af "kata-vsock-backend.*$ROOT/$1/" >/dev/null || fail "backend of $1 still runs"
         pass
