@@ -435,6 +435,14 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
         }
         /* Drain what is buffered in the sinks, then report. Connections are not read
          * further: what an agent had not yet sent is its own to resend. */
+        /* Listeners go first: an agent connecting now is refused (and counts its spans
+         * as dropped) rather than left in a backlog that nobody will read. */
+        for (size_t i = 0; i < srv.n_listeners; i++) {
+                close(srv.listeners[i].item.fd);
+                if (srv.listeners[i].path)
+                        unlink(srv.listeners[i].path);
+                free(srv.listeners[i].path);
+        }
         drain_connections(&srv);
         while (srv.conns)
                 conn_close(&srv, srv.conns);
@@ -443,12 +451,6 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
         fwd_counters_print(stderr, &srv.counters, srv.sinks, srv.n_sinks);
         for (size_t i = 0; i < srv.n_sinks; i++)
                 fwd_sink_free(srv.sinks[i]);
-        for (size_t i = 0; i < srv.n_listeners; i++) {
-                close(srv.listeners[i].item.fd);
-                if (srv.listeners[i].path)
-                        unlink(srv.listeners[i].path);
-                free(srv.listeners[i].path);
-        }
         if (srv.signal_item.fd >= 0)
                 close(srv.signal_item.fd);
         close(srv.epfd);

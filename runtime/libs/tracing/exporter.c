@@ -25,6 +25,7 @@ struct kata_exporter {
         size_t head, count;
         bool stopping;
         bool in_flight; /* the sender holds a batch taken from the ring */
+        int flushers;   /* threads in kata_exporter_flush: send partial batches now */
 
         pthread_t thread;
         int fd;
@@ -132,17 +133,19 @@ static void *sender_main(void *arg)
         unsigned backoff_ms = 0;
         pthread_mutex_lock(&exp->lock);
         for (;;) {
-                /* Wait for a full batch, the flush interval, or stop. */
-                if (exp->count < batch_max && !exp->stopping) {
-                        struct timespec until;
-                        timespec_after_ms(&until, exp->count ? exp->opts.flush_interval_ms : 1000);
-                        pthread_cond_timedwait(&exp->wake, &exp->lock, &until);
-                }
-                if (exp->count == 0) {
+                while (exp->count == 0 && !exp->stopping) {
                         pthread_cond_broadcast(&exp->drained);
-                        if (exp->stopping)
+                        pthread_cond_wait(&exp->wake, &exp->lock);
+                }
+                if (exp->count == 0)
+                        break; /* stopping, nothing left */
+                /* A batch window opens with the first queued span: it closes when the
+                 * batch is full, after flush_interval_ms, or when someone flushes. */
+                struct timespec until;
+                timespec_after_ms(&until, exp->opts.flush_interval_ms);
+                while (exp->count < batch_max && !exp->stopping && !exp->flushers) {
+                        if (pthread_cond_timedwait(&exp->wake, &exp->lock, &until) == ETIMEDOUT)
                                 break;
-                        continue;
                 }
                 size_t n = exp->count < batch_max ? exp->count : batch_max;
                 size_t cap = exp->opts.queue_capacity;
@@ -163,7 +166,7 @@ static void *sender_main(void *arg)
                         backoff_ms = 0;
                 } else {
                         /* The forwarder is away: these spans are lost (counted); the
-                         * queue keeps filling and drops while we back off. */
+                         * queue keeps filling, and drops when full, while we back off. */
                         exp->stats.dropped += n;
                         backoff_ms = backoff_ms ? backoff_ms * 2 : 50;
                         if (backoff_ms > exp->opts.reconnect_max_ms)
@@ -173,16 +176,16 @@ static void *sender_main(void *arg)
                         free(batch[i]);
                 if (exp->count == 0)
                         pthread_cond_broadcast(&exp->drained);
-                if (rc != 0 && !exp->stopping) {
-                        struct timespec until;
+                if (rc != 0 && exp->stopping)
+                        break; /* no forwarder at exit: what remains is dropped in stop */
+                if (rc != 0) {
                         timespec_after_ms(&until, backoff_ms);
                         while (!exp->stopping &&
                                pthread_cond_timedwait(&exp->wake, &exp->lock, &until) == 0)
                                 ;
                 }
-                if (rc != 0 && exp->stopping)
-                        break; /* no forwarder at exit: what remains is dropped in stop */
         }
+        pthread_cond_broadcast(&exp->drained);
         pthread_mutex_unlock(&exp->lock);
         free(batch);
         return NULL;
@@ -246,7 +249,9 @@ void kata_exporter_submit(kata_exporter *exp, const kata_span_record *rec)
         }
         exp->ring[(exp->head + exp->count) % exp->opts.queue_capacity] = copy;
         exp->count++;
-        if (exp->count == exp->opts.batch_max)
+        /* The sender sleeps untimed on an empty queue and opens a batch window at the
+         * first span; a full batch goes at once. */
+        if (exp->count == 1 || exp->count == exp->opts.batch_max)
                 pthread_cond_signal(&exp->wake);
         pthread_mutex_unlock(&exp->lock);
 }
@@ -277,13 +282,13 @@ int kata_exporter_flush(kata_exporter *exp, unsigned timeout_ms)
         timespec_after_ms(&until, timeout_ms);
         int rc = 0;
         pthread_mutex_lock(&exp->lock);
-        pthread_cond_signal(&exp->wake);
+        exp->flushers++;
+        pthread_cond_broadcast(&exp->wake);
         while ((exp->count || exp->in_flight) && rc == 0) {
-                /* Ask for the partial batch now rather than at the next interval. */
-                pthread_cond_signal(&exp->wake);
                 if (pthread_cond_timedwait(&exp->drained, &exp->lock, &until) == ETIMEDOUT)
                         rc = (exp->count || exp->in_flight) ? -ETIMEDOUT : 0;
         }
+        exp->flushers--;
         pthread_mutex_unlock(&exp->lock);
         return rc;
 }
