@@ -10,7 +10,7 @@
 #include "top/model.h"
 #include "top/top.h"
 
-enum { OPT_ROOT = 1000, OPT_JSON, OPT_NO_AGENT, OPT_NO_PROCESSES };
+enum { OPT_ROOT = 1000, OPT_JSON, OPT_NO_AGENT, OPT_NO_PROCESSES, OPT_NO_EXEC };
 
 static const struct argp_option options[] = {
     {"root", OPT_ROOT, "DIR", 0, "State root of the runtime (default /run/kata)", 0},
@@ -26,6 +26,8 @@ static const struct argp_option options[] = {
      "them)",
      0},
     {"no-processes", OPT_NO_PROCESSES, NULL, 0, "JSON: leave out the process lists", 0},
+    {"no-exec", OPT_NO_EXEC, NULL, 0,
+     "Do not run the eBPF exec trace (EXEC/s and the exec feed; needs root)", 0},
     {"no-agent", OPT_NO_AGENT, NULL, 0,
      "Do not query the agents (no latency, no figures "
      "from inside VMs)",
@@ -74,6 +76,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         case OPT_NO_PROCESSES:
                 a->opts.processes = false;
                 break;
+        case OPT_NO_EXEC:
+                a->opts.exec = false;
+                break;
         case OPT_NO_AGENT:
                 a->opts.agents = false;
                 break;
@@ -108,7 +113,8 @@ static const struct argp argp = {
 
 int cmd_top(int argc, char **argv)
 {
-        struct args a = {.opts = {.interval_s = 2.0, .agents = true, .processes = true}};
+        struct args a = {
+            .opts = {.interval_s = 2.0, .agents = true, .processes = true, .exec = true}};
         argv[0] = "kata-ctl top";
         if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
                 return KATA_CTL_EXIT_USAGE;

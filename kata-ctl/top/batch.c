@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "observe/observe.h"
+#include "top/exec_feed.h"
 #include "top/model.h"
 #include "top/top.h"
 
@@ -127,6 +128,8 @@ int top_batch_run(const top_opts *opts, kata_error *err)
         kata_observe_snapshot s;
 
         top_install_signal_handlers();
+        if (opts->exec)
+                top_exec_feed_start(opts->root);
         /* A first sample primes the CPU deltas; frames start one interval later. */
         r = kata_observe_sample(o, &req, &s, err);
         if (r < 0)
@@ -139,6 +142,8 @@ int top_batch_run(const top_opts *opts, kata_error *err)
                 r = kata_observe_sample(o, &req, &s, err);
                 if (r < 0)
                         goto out;
+                if (opts->exec)
+                        top_exec_feed_apply(&s);
                 if (opts->json) {
                         char *line = NULL;
                         r = kata_observe_snapshot_to_json(&s, &line, err);

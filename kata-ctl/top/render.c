@@ -4,7 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "top/exec_feed.h"
 #include "top/render.h"
+
+#define FEED_LINES 5
 
 enum { PAIR_HEADER = 1, PAIR_HOT, PAIR_WARN, PAIR_DIM };
 static bool use_color;
@@ -141,7 +144,19 @@ void top_render(const kata_observe_snapshot *s, const top_view *v, const top_inp
         draw_row(2, cols, t, NULL, true);
         attroff(A_REVERSE | pair(PAIR_HEADER));
 
-        int body = rows - 4;
+        /* The processes screen ends with the container's latest execs when the feed
+         * runs (else its hint is on the last line). */
+        top_exec_event execs[FEED_LINES];
+        size_t nexec = 0;
+        const kata_observe_container *ct = NULL;
+        if (v->level == TOP_LEVEL_PROCESSES && s && !s->exec_hint[0] && rows > 16) {
+                const kata_observe_sandbox *sb = kata_observe_find_sandbox(s, v->sandbox);
+                ct = sb ? kata_observe_find_container(sb, v->container) : NULL;
+                if (ct && ct->cgroup[0])
+                        nexec = top_exec_feed_recent(ct->cgroup, execs, FEED_LINES);
+        }
+        int feed_rows = ct ? FEED_LINES + 1 : 0;
+        int body = rows - 4 - feed_rows;
         size_t first = v->cursor >= (size_t)body ? v->cursor - (size_t)body + 1 : 0;
         for (int i = 0; i < body && first + (size_t)i < t->nrows; i++) {
                 size_t ri = first + (size_t)i;
@@ -167,6 +182,25 @@ void top_render(const kata_observe_snapshot *s, const top_view *v, const top_inp
                 attron(pair(PAIR_DIM));
                 mvaddnstr(3, 2, why, cols - 2);
                 attroff(pair(PAIR_DIM));
+        }
+        if (feed_rows) {
+                int y = rows - 1 - feed_rows;
+                attron(A_BOLD);
+                mvaddnstr(y, 0,
+                          nexec ? "Latest execs in this container"
+                                : "Latest execs in this container: none yet",
+                          cols);
+                attroff(A_BOLD);
+                for (size_t i = 0; i < nexec; i++) {
+                        char when[16], text[400];
+                        time_t tt = (time_t)(execs[i].time_ns / 1000000000ull);
+                        struct tm tm;
+                        strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&tt, &tm));
+                        snprintf(text, sizeof(text), "%s %7lld %-15s %s%s", when,
+                                 (long long)execs[i].pid, execs[i].comm, execs[i].args,
+                                 execs[i].ret ? "  (failed)" : "");
+                        mvaddnstr(y + 1 + (int)i, 0, text, cols);
+                }
         }
         if (v->help)
                 draw_help(rows - 1, cols);

@@ -14,6 +14,7 @@ typedef struct top_opts {
         double interval_s;  /* between refreshes */
         bool json;          /* batch: one JSON object per line */
         bool agents;        /* query agents (health, guest-only figures) */
+        bool exec;          /* run the eBPF exec feed (EXEC/s) */
         bool processes;     /* JSON: list every container's processes */
         bool containers;    /* text frames: each sandbox's containers too */
         const char *sort;   /* column name for the sandbox list, NULL: CPU% */

@@ -58,7 +58,21 @@ assert_eq "$(jget "$(rt state busy)" 'j["pid"]')" "$host_pid" "host pid of the b
 assert_ne "null" "$(q '.sandboxes[] | select(.id=="busy") | .containers[0].processes[0].sandbox_pid')" "sandbox pid"
 assert_eq "true" "$(q '.sandboxes[0].agent.ok')" "agent health"
 assert_ne "null" "$(q '.sandboxes[0].agent.latency_us')" "agent latency"
-assert_eq "null" "$(q '.sandboxes[0].exec_per_sec')" "exec/s without the eBPF stream"
+
+# EXEC/s from the eBPF exec stream (kata-ctl trace exec): a sandbox that execs in a loop
+# has a rate, an idle one none. Where eBPF is unavailable the rate is null with a hint.
+execer=$(make_bundle execer-bundle -- sh -c 'while :; do /bin/true; sleep 0.2; done')
+rt create --bundle "$execer" execer && rt start execer
+json=$("$TOP" top --json --no-processes -n 3 -d 1 --root "$ROOT" | tail -n 1)
+if [ "$(q '.exec_hint')" = null ]; then
+        rate=$(q '.sandboxes[] | select(.id=="execer") | .exec_per_sec')
+        awk -v v="$rate" 'BEGIN { exit !(v >= 2) }' || fail "execer at $rate exec/s, expected >= 2"
+        pass
+        assert_eq 0 "$(q '.sandboxes[] | select(.id=="idle1") | .exec_per_sec')" "idle exec/s"
+else
+        echo "note: no exec stream here: $(q '.exec_hint')"
+        assert_eq null "$(q '.sandboxes[0].exec_per_sec')" "exec/s without the eBPF stream"
+fi
 
 # Text frames: the sandbox list, busiest first.
 text=$("$TOP" top -b -n 2 -d 1 --root "$ROOT")
