@@ -192,6 +192,14 @@ int kata_trace_oom(const kata_trace_opts *opts, kata_error *err)
         skel->rodata->scope_subsys = scope.subsys;
         skel->rodata->scope_hierarchy = scope.hierarchy;
         skel->rodata->pidns_level = scope.pidns_level;
+        if (opts->ringbuf_bytes &&
+            bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes) != 0) {
+                rc = kata_error_set(err, EINVAL,
+                                    "ring buffer size %u is not a power of two "
+                                    "of at least a page",
+                                    opts->ringbuf_bytes);
+                goto out;
+        }
         rc = oom_bpf__load(skel);
         if (rc) {
                 rc = kata_error_errno(err, -rc,

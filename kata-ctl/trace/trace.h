@@ -23,13 +23,15 @@ typedef struct kata_trace_opts {
         bool all;
         const char *controller; /* v1 hierarchy to read tasks' cgroups in; NULL: auto */
         bool json;
-        bool time_column;  /* -T: wall-clock HH:MM:SS */
-        bool timestamp;    /* -t: seconds since the trace started */
-        double duration_s; /* 0: until a signal */
-        unsigned max_args; /* exec: 0 means the default (32); at most 64 */
-        bool failed;       /* exec -x: show failed execs too */
-        FILE *out;         /* records; NULL: stdout */
-        FILE *notes;       /* lost-event counts and notes; NULL: stderr */
+        bool time_column;       /* -T: wall-clock HH:MM:SS */
+        bool timestamp;         /* -t: seconds since the trace started */
+        double duration_s;      /* 0: until a signal */
+        unsigned max_args;      /* exec: 0 means the default (32); at most 64 */
+        bool failed;            /* exec -x: show failed execs too */
+        unsigned ringbuf_bytes; /* ring buffer size, a power of two >= page size; 0: default
+                                   (tests make it small to see drops counted) */
+        FILE *out;              /* records; NULL: stdout */
+        FILE *notes;            /* lost-event counts and notes; NULL: stderr */
         /* Called once everything is attached and seeded (tests and benchmarks wait for
          * it); may be NULL. kata-ctl prints nothing then: readiness is in the log. */
         void (*on_ready)(void *ctx);

@@ -154,6 +154,75 @@ static void test_v2_exec_scope(void **state)
         free(buf);
 }
 
+#define LOST_EXECS 200
+
+static void lost_ready(void *ctx)
+{
+        /* The consumer is this thread: nothing drains the ring buffer until we return. */
+        const char *procs = ctx;
+        pid_t pid = fork();
+        if (pid == 0) {
+                FILE *f = fopen(procs, "w");
+                if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) != 0)
+                        _exit(3);
+                for (int i = 0; i < LOST_EXECS; i++) {
+                        pid_t c = fork();
+                        if (c == 0) {
+                                execl("/bin/true", "/bin/true", "lost-marker", (char *)NULL);
+                                _exit(4);
+                        }
+                        waitpid(c, NULL, 0);
+                }
+                _exit(0);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Nothing is dropped silently: with a one-page ring buffer that nobody drains during a
+ * burst, every exec is either printed or counted as lost. */
+static void test_lost_events_are_counted(void **state)
+{
+        (void)state;
+        if (geteuid() != 0 || access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0)
+                skip();
+        char dir[256], procs[300];
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory/kata-test-trace-lost-%d", getpid());
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        assert_non_null(out);
+        kata_trace_opts opts = {.cgroup = dir,
+                                .json = true,
+                                .duration_s = 0.5,
+                                .ringbuf_bytes = 4096,
+                                .out = out,
+                                .on_ready = lost_ready,
+                                .ready_ctx = procs};
+        kata_error err = KATA_ERROR_INIT;
+        int rc = kata_trace_exec(&opts, &err);
+        fclose(out);
+        rmdir(dir);
+        if (rc < 0)
+                fail_msg("kata_trace_exec: %s", err.msg);
+        unsigned printed = 0;
+        for (const char *p = buf; (p = strstr(p, "\"lost-marker\"")); p++)
+                printed++;
+        /* The last lost record is the one printed at exit. */
+        const char *prefix = "{\"type\":\"lost\",\"total\":", *lost = NULL;
+        for (const char *p = buf; (p = strstr(p, prefix)); p++)
+                lost = p;
+        assert_non_null(lost);
+        assert_non_null(strstr(lost, "\"final\":true"));
+        unsigned long total = strtoul(lost + strlen(prefix), NULL, 10);
+        assert_true(total > 0);
+        assert_int_equal(printed + total, LOST_EXECS);
+        free(buf);
+}
+
 static void test_preflight_names_what_is_missing(void **state)
 {
         (void)state;
@@ -179,6 +248,7 @@ int main(void)
             cmocka_unit_test(test_v1_memory_scope),
             cmocka_unit_test(test_v2_exec_scope),
             cmocka_unit_test(test_preflight_names_what_is_missing),
+            cmocka_unit_test(test_lost_events_are_counted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
