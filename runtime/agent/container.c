@@ -108,7 +108,18 @@ static int reserve(struct agent *a, const char *id, kata_oci_spec *spec,
         return 0;
 }
 
-static void resources_from_spec(const kata_oci_resources *r, kata_cgroup_resources *out)
+/* Devices every container may use whatever its spec denies, as runc allows them: the
+ * nodes the agent binds into /dev, the terminals, and mknod of anything. */
+static const kata_cgroup_device_rule default_devices[] = {
+    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
+    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},    {true, 'c', 1, 8, "rwm"},
+    {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},    {true, 'c', 5, 1, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"},
+};
+
+/* out->devices is malloc'd (free it) when the spec has device rules. */
+static int resources_from_spec(const kata_oci_resources *r, kata_cgroup_resources *out,
+                               kata_error *err)
 {
         memset(out, 0, sizeof(*out));
         out->has_cpu_shares = r->has_cpu_shares && r->cpu_shares > 0;
@@ -128,6 +139,24 @@ static void resources_from_spec(const kata_oci_resources *r, kata_cgroup_resourc
         out->memory_reservation = r->memory_reservation;
         out->has_pids_limit = r->has_pids_limit && r->pids_limit != 0;
         out->pids_limit = r->pids_limit;
+        if (r->n_devices == 0)
+                return 0;
+        size_t n = r->n_devices + KATA_ARRAY_SIZE(default_devices);
+        kata_cgroup_device_rule *rules = calloc(n, sizeof(*rules));
+        if (!rules)
+                return kata_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < r->n_devices; i++) {
+                const kata_oci_device_rule *d = &r->devices[i];
+                rules[i].allow = d->allow;
+                rules[i].type = d->type;
+                rules[i].major = d->major;
+                rules[i].minor = d->minor;
+                snprintf(rules[i].access, sizeof(rules[i].access), "%s", d->access);
+        }
+        memcpy(rules + r->n_devices, default_devices, sizeof(default_devices));
+        out->devices = rules;
+        out->n_devices = n;
+        return 0;
 }
 
 static int setup_cgroup(struct agent *a, struct agent_container *c, kata_error *err)
@@ -150,8 +179,10 @@ static int setup_cgroup(struct agent *a, struct agent_container *c, kata_error *
         if (r < 0)
                 return kata_error_prefix(err, "cgroup %s", c->cgroup_path);
         kata_cgroup_resources res;
-        resources_from_spec(&c->spec->linux.resources, &res);
-        r = kata_cgroup_apply(c->cgroup, &res, err);
+        r = resources_from_spec(&c->spec->linux.resources, &res, err);
+        if (r == 0)
+                r = kata_cgroup_apply(c->cgroup, &res, err);
+        free((void *)res.devices);
         if (r < 0)
                 return kata_error_prefix(err, "linux.resources");
         return 0;
@@ -520,8 +551,10 @@ int container_update(struct agent *a, const char *id, const kata_oci_resources *
                 r = kata_error_set(err, ENOTSUP, "container %s has no cgroup", id);
         } else {
                 kata_cgroup_resources cres;
-                resources_from_spec(res, &cres);
-                r = kata_cgroup_apply(c->cgroup, &cres, err);
+                r = resources_from_spec(res, &cres, err);
+                if (r == 0)
+                        r = kata_cgroup_apply(c->cgroup, &cres, err);
+                free((void *)cres.devices);
                 if (r < 0)
                         kata_error_prefix(err, "resources");
         }

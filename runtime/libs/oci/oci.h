@@ -63,6 +63,15 @@ typedef struct kata_oci_mount {
         size_t n_options;
 } kata_oci_mount;
 
+/* linux.resources.devices[]: a device cgroup rule. */
+typedef struct kata_oci_device_rule {
+        bool allow;
+        char type;      /* 'a', 'b' or 'c' ('a' when absent) */
+        int64_t major;  /* -1: any */
+        int64_t minor;  /* -1: any */
+        char access[4]; /* subset of "rwm" ("rwm" when absent) */
+} kata_oci_device_rule;
+
 /* A resource is applied only when its has_ flag is set. */
 typedef struct kata_oci_resources {
         bool has_memory_limit, has_memory_reservation, has_memory_swap;
@@ -75,6 +84,8 @@ typedef struct kata_oci_resources {
         char *cpuset_mems;
         bool has_pids_limit;
         int64_t pids_limit;
+        kata_oci_device_rule *devices; /* in order; NULL when none */
+        size_t n_devices;
 } kata_oci_resources;
 
 typedef struct kata_oci_linux {

@@ -24,6 +24,7 @@ void kata_oci_resources_clear(kata_oci_resources *r)
 {
         free(r->cpuset_cpus);
         free(r->cpuset_mems);
+        free(r->devices);
         memset(r, 0, sizeof(*r));
 }
 

@@ -235,8 +235,69 @@ static int parse_namespaces(struct json_object *arr, kata_oci_linux *lx, kata_er
         return 0;
 }
 
+static int parse_device_rule(struct json_object *e, size_t i, kata_oci_device_rule *d,
+                             kata_error *err)
+{
+        char path[80], field[96];
+        snprintf(path, sizeof(path), "linux.resources.devices[%zu]", i);
+        if (!e || !json_object_is_type(e, json_type_object))
+                return kata_error_set(err, EINVAL, "%s: expected object", path);
+        /* Absent means deny: a protobuf Spec drops a false "allow". */
+        snprintf(field, sizeof(field), "%s.allow", path);
+        d->allow = false;
+        TRY(oci_get_bool(e, "allow", field, &d->allow, err));
+        char *type = NULL, *access = NULL;
+        snprintf(field, sizeof(field), "%s.type", path);
+        TRY(oci_get_string(e, "type", field, &type, err));
+        d->type = 'a';
+        if (type && type[0]) {
+                bool ok = strlen(type) == 1 && strchr("abc", type[0]);
+                d->type = type[0];
+                free(type);
+                if (!ok)
+                        return kata_error_set(err, EINVAL, "%s: expected a, b or c", field);
+        } else {
+                free(type);
+        }
+        d->major = d->minor = -1;
+        bool present = false;
+        snprintf(field, sizeof(field), "%s.major", path);
+        TRY(oci_get_i64(e, "major", field, &present, &d->major, err));
+        snprintf(field, sizeof(field), "%s.minor", path);
+        TRY(oci_get_i64(e, "minor", field, &present, &d->minor, err));
+        if (d->major < -1 || d->minor < -1)
+                return kata_error_set(err, EINVAL, "%s: major and minor must be -1 or more", path);
+        snprintf(field, sizeof(field), "%s.access", path);
+        TRY(oci_get_string(e, "access", field, &access, err));
+        snprintf(d->access, sizeof(d->access), "rwm");
+        if (access && access[0]) {
+                bool ok = strlen(access) <= 3 && strspn(access, "rwm") == strlen(access);
+                snprintf(d->access, sizeof(d->access), "%.3s", access);
+                free(access);
+                if (!ok)
+                        return kata_error_set(err, EINVAL, "%s: expected letters of \"rwm\"",
+                                              field);
+        } else {
+                free(access);
+        }
+        return 0;
+}
+
 static int parse_resources(struct json_object *res, kata_oci_resources *r, kata_error *err)
 {
+        struct json_object *devices;
+        TRY(oci_get_array(res, "devices", "linux.resources.devices", &devices, err));
+        if (devices) {
+                size_t n = json_object_array_length(devices);
+                r->devices = calloc(n ? n : 1, sizeof(*r->devices));
+                if (!r->devices)
+                        return kata_error_set(err, ENOMEM, "out of memory");
+                for (size_t i = 0; i < n; i++) {
+                        TRY(parse_device_rule(json_object_array_get_idx(devices, i), i,
+                                              &r->devices[i], err));
+                        r->n_devices = i + 1;
+                }
+        }
         struct json_object *mem, *cpu, *pids;
         TRY(oci_get_object(res, "memory", "linux.resources.memory", &mem, err));
         TRY(oci_get_i64(mem, "limit", "linux.resources.memory.limit", &r->has_memory_limit,

@@ -42,6 +42,15 @@ done
 init_pid=$(head -1 "$(container_cgroup_dir pids "$mapped")/cgroup.procs")
 assert_contains "$(tr '\0' ' ' </proc/$init_pid/cmdline)" "$marker" "init's command line"
 
+# runc's spec denies every device; the defaults stay usable, others are refused.
+devlist=$(cat "$(container_cgroup_dir devices "$mapped")/devices.list")
+assert_not_contains "$devlist" "a *:* rwm" "devices.list"
+assert_contains "$devlist" "c 1:3 rwm" "devices.list (null)"
+rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"d1\",\"process\":{\"Args\":[\"sh\",\"-c\",\"echo x > /dev/null && echo null-ok; mknod /tmp/sda b 8 0 && head -c1 /tmp/sda || echo sda-refused\"],\"Cwd\":\"/\"}}" >/dev/null
+out=$(read_all "$id" d1)
+assert_contains "$out" "null-ok" "writing /dev/null"
+assert_contains "$out" "sda-refused" "reading a block device the spec denies"
+
 # exec, stdio, wait
 rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"e1\",\"process\":{\"Args\":[\"sh\",\"-c\",\"read line; echo got:\$line; cat /proc/1/cmdline | tr '\\\\0' ' '; exit 7\"],\"Cwd\":\"/\",\"Env\":[\"PATH=/bin\"]}}" >/dev/null
 rpc WriteStdin "{\"container_id\":\"$id\",\"exec_id\":\"e1\",\"data\":\"$(printf 'ping\n' | base64)\"}" >/dev/null

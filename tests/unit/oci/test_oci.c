@@ -54,6 +54,12 @@ static void test_runc_spec(void **state)
         assert_true(kata_oci_spec_has_namespace(spec, KATA_OCI_NS_MOUNT, NULL));
         assert_false(kata_oci_spec_has_namespace(spec, KATA_OCI_NS_USER, NULL));
         assert_true(spec->linux.n_masked_paths > 0);
+        /* runc's default: deny every device. */
+        assert_int_equal(spec->linux.resources.n_devices, 1);
+        assert_false(spec->linux.resources.devices[0].allow);
+        assert_int_equal(spec->linux.resources.devices[0].type, 'a');
+        assert_int_equal(spec->linux.resources.devices[0].major, -1);
+        assert_string_equal(spec->linux.resources.devices[0].access, "rwm");
         assert_null(spec->linux.cgroups_path);
         kata_oci_spec_free(spec);
 }
@@ -155,6 +161,15 @@ static void test_wrong_types_name_the_field(void **state)
             {MINIMAL_HEAD MINIMAL_PROC
              ",\"linux\":{\"resources\":{\"memory\":{\"limit\":\"1G\"}}}}",
              "linux.resources.memory.limit: expected integer"},
+            {MINIMAL_HEAD MINIMAL_PROC
+             ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}}}",
+             "linux.resources.devices[0].access: expected letters of \"rwm\""},
+            {MINIMAL_HEAD MINIMAL_PROC
+             ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":1,\"type\":\"c\"}]}}}",
+             "linux.resources.devices[0].allow: expected boolean"},
+            {MINIMAL_HEAD MINIMAL_PROC
+             ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}}}",
+             "linux.resources.devices[0].type: expected a, b or c"},
             {MINIMAL_HEAD MINIMAL_PROC ",\"linux\":{\"resources\":{\"pids\":[]}}}",
              "linux.resources.pids: expected object"},
             {MINIMAL_HEAD MINIMAL_PROC ",\"linux\":{\"resources\":{\"cpu\":{\"shares\":-2}}}}",
