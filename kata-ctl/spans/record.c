@@ -20,6 +20,9 @@
 #include "spans.h"
 
 #define DEFAULT_FORWARDER_SOCKET "/run/kata/trace-forwarder.sock"
+/* A traced process waits this long for the session daemon before its first event (LTTng's
+ * default, 3 s, can run out on a loaded machine and lose the first spans). */
+#define REGISTER_TIMEOUT_MS "30000"
 
 static void sleep_ms(unsigned ms)
 {
@@ -125,6 +128,7 @@ static int start_forwarder(const kata_spans_record_opts *o, const char *sock, pi
                 return kata_error_errno(err, errno, "fork");
         if (pid == 0) {
                 char *argv[] = {prog, "--sink", "lttng", "--listen", (char *)sock, NULL};
+                setenv("LTTNG_UST_REGISTER_TIMEOUT", REGISTER_TIMEOUT_MS, 0);
                 execvp(prog, argv);
                 fprintf(stderr, "kata-ctl spans: cannot run %s: %s\n", prog, strerror(errno));
                 _exit(127);
@@ -172,6 +176,7 @@ static int run_traced(char *const argv[], kata_error *err)
                 return kata_error_errno(err, errno, "fork");
         if (pid == 0) {
                 setenv("KATA_TRACE", "1", 1);
+                setenv("LTTNG_UST_REGISTER_TIMEOUT", REGISTER_TIMEOUT_MS, 0);
                 execvp(argv[0], argv);
                 fprintf(stderr, "kata-ctl spans: cannot run %s: %s\n", argv[0], strerror(errno));
                 _exit(127);
