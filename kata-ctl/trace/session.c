@@ -92,11 +92,13 @@ void trace_session_report_drops(trace_session *s, bool final)
 
 int trace_session_run(trace_session *s, void *rb, const char *what, kata_error *err)
 {
-        struct sigaction sa = {.sa_handler = on_signal};
-        sigemptyset(&sa.sa_mask);
         stop_requested = 0;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        if (!s->opts->no_signal_handlers) {
+                struct sigaction sa = {.sa_handler = on_signal};
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGINT, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+        }
 
         fprintf(s->notes, "%s %s: tracing %s%s\n", TRACE_PROG, what, s->scope->description,
                 s->opts->duration_s > 0 ? "" : " (Ctrl-C to stop)");
@@ -108,7 +110,7 @@ int trace_session_run(trace_session *s, void *rb, const char *what, kata_error *
         if (s->opts->duration_s > 0)
                 deadline = s->start_mono_ns + (uint64_t)(s->opts->duration_s * 1e9);
         int rc = 0;
-        while (!stop_requested) {
+        while (!stop_requested && !(s->opts->stop && *s->opts->stop)) {
                 int n = ring_buffer__poll(rb, POLL_MS);
                 if (n < 0 && n != -EINTR) {
                         rc = kata_error_errno(err, -n, "reading the ring buffer");

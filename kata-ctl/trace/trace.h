@@ -36,6 +36,10 @@ typedef struct kata_trace_opts {
          * it); may be NULL. kata-ctl prints nothing then: readiness is in the log. */
         void (*on_ready)(void *ctx);
         void *ready_ctx;
+        /* Embedding (kata-ctl top runs a trace on a thread): leave SIGINT/SIGTERM alone,
+         * and stop when *stop becomes nonzero (checked every 100 ms). */
+        bool no_signal_handlers;
+        volatile int *stop;
 } kata_trace_opts;
 
 int kata_trace_exec(const kata_trace_opts *opts, kata_error *err);

@@ -83,6 +83,7 @@ static void test_v1_memory_scope(void **state)
 
 struct v2_run {
         char dir[256];
+        volatile int stop;
 };
 
 static void run_child(const char *procs, const char *marker)
@@ -109,6 +110,8 @@ static void v2_ready(void *ctx)
         snprintf(procs, sizeof(procs), "%s/child/cgroup.procs", run->dir);
         run_child(procs, "v2-inside");
         run_child(NULL, "v2-outside");
+        /* Stop at once: what is in the ring buffer must still be printed. */
+        run->stop = 1;
 }
 
 static void test_v2_exec_scope(void **state)
@@ -123,7 +126,8 @@ static void test_v2_exec_scope(void **state)
         assert_int_equal(mkdir(run.dir, 0755), 0);
         assert_int_equal(mkdir(child, 0755), 0);
 
-        kata_trace_opts opts = {.cgroup = run.dir, .json = true, .duration_s = 1.0};
+        /* No duration: the run ends through opts.stop (a hang here means it does not). */
+        kata_trace_opts opts = {.cgroup = run.dir, .json = true, .no_signal_handlers = true};
         trace_scope scope;
         kata_error err = KATA_ERROR_INIT;
         assert_int_equal(trace_scope_resolve(&opts, false, stderr, &scope, &err), 0);
@@ -138,6 +142,8 @@ static void test_v2_exec_scope(void **state)
         opts.out = out;
         opts.on_ready = v2_ready;
         opts.ready_ctx = &run;
+        run.stop = 0;
+        opts.stop = &run.stop;
         int rc = kata_trace_exec(&opts, &err);
         fclose(out);
         rmdir(child);
