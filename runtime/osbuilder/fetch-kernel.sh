@@ -24,7 +24,35 @@ if [ -z "$ver" ]; then
 fi
 
 dest="$cache/$ver"
+
+# The uncompressed kernel (vmlinux) for QEMU's PVH entry: no firmware-driven real-mode
+# boot and no decompression in the guest, about 0.5 s less per boot under TCG. Only when
+# the kernel was built with CONFIG_PVH and its payload format is one we can unpack.
+extract_vmlinux() {
+        local dir=$1 magic tool off
+        [ -f "$dir/vmlinux" ] || [ -f "$dir/.no-vmlinux" ] && return 0
+        if grep -q '^CONFIG_PVH=y' "$dir/config"; then
+                for fmt in 'lz4:\x02\x21\x4c\x18:lz4 -dc' 'zstd:\x28\xb5\x2f\xfd:zstd -qdc' \
+                        'xz:\xfd\x37\x7a\x58\x5a\x00:xz -dc' 'gzip:\x1f\x8b\x08:gzip -dc'; do
+                        magic=${fmt#*:}
+                        tool=${magic#*:}
+                        magic=${magic%%:*}
+                        command -v "${tool%% *}" >/dev/null || continue
+                        off=$(LC_ALL=C grep -obUaP "$magic" "$dir/vmlinuz" | head -n1 | cut -d: -f1)
+                        [ -n "$off" ] || continue
+                        tail -c +$((off + 1)) "$dir/vmlinuz" | $tool >"$dir/vmlinux.tmp" 2>/dev/null || true
+                        if [ "$(head -c 4 "$dir/vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+                                mv "$dir/vmlinux.tmp" "$dir/vmlinux"
+                                return 0
+                        fi
+                done
+        fi
+        rm -f "$dir/vmlinux.tmp"
+        touch "$dir/.no-vmlinux" # the compressed kernel it is
+}
+
 if [ -f "$dest/.complete" ]; then
+        extract_vmlinux "$dest"
         echo "$ver"
         exit 0
 fi
@@ -51,6 +79,7 @@ mkdir -p "$dest.tmp/lib/modules"
 mv "$dest.tmp/root/lib/modules/$ver" "$dest.tmp/lib/modules/$ver"
 rm -rf "$dest.tmp/root"
 depmod -b "$dest.tmp" "$ver"
+extract_vmlinux "$dest.tmp"
 touch "$dest.tmp/.complete"
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"

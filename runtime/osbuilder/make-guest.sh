@@ -24,9 +24,15 @@ done
 ver=$("$here/fetch-kernel.sh" "$cache")
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
-kernel="$outdir/vmlinuz-$ver"
 initrd="$outdir/kata-initrd.img"
-cp -p "$cache/$ver/vmlinuz" "$kernel"
+# The uncompressed kernel when fetch-kernel.sh could make one (PVH boot, faster).
+if [ -f "$cache/$ver/vmlinux" ]; then
+        kernel="$outdir/vmlinux-$ver"
+        cp -p "$cache/$ver/vmlinux" "$kernel"
+else
+        kernel="$outdir/vmlinuz-$ver"
+        cp -p "$cache/$ver/vmlinuz" "$kernel"
+fi
 # The qemu driver reads the guest kernel's config next to it (is it a PVM guest?).
 cp -p "$cache/$ver/config" "$outdir/config-$ver"
 

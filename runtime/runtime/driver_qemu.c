@@ -56,14 +56,14 @@ static bool machine_is_q35(const runtime_opts *o)
 
 /* ---- Acceleration ------------------------------------------------------------------- */
 
-/* The guest kernel's build configuration: config-<ver> next to vmlinuz-<ver> (osbuilder
- * puts it there), or <kernel>.config. */
+/* The guest kernel's build configuration: config-<ver> next to vmlinu[zx]-<ver>
+ * (osbuilder puts it there), or <kernel>.config. */
 static bool guest_kernel_has(const char *kernel, const char *option)
 {
         char cfg[PATH_MAX], *text = NULL;
         const char *base = strrchr(kernel, '/');
         base = base ? base + 1 : kernel;
-        if (strncmp(base, "vmlinuz-", 8) == 0)
+        if (strncmp(base, "vmlinuz-", 8) == 0 || strncmp(base, "vmlinux-", 8) == 0)
                 snprintf(cfg, sizeof(cfg), "%.*sconfig-%s", (int)(base - kernel), kernel, base + 8);
         else
                 snprintf(cfg, sizeof(cfg), "%s.config", kernel);
