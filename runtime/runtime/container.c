@@ -268,6 +268,20 @@ out:
         return r;
 }
 
+/* process.terminal of a bundle (already validated by create). */
+static bool bundle_terminal(const char *bundle)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/config.json", bundle);
+        json_object *root = json_object_from_file(path), *proc, *term;
+        bool t = root && json_object_object_get_ex(root, "process", &proc) &&
+                 json_object_object_get_ex(proc, "terminal", &term) &&
+                 json_object_get_boolean(term);
+        if (root)
+                json_object_put(root);
+        return t;
+}
+
 int runtime_container_run(runtime_opts *o, const runtime_create_args *a, int *exit_status,
                           kata_error *err)
 {
@@ -285,7 +299,8 @@ int runtime_container_run(runtime_opts *o, const runtime_create_args *a, int *ex
         if ((r = kata_agent_call(&sb.agent, "StartContainer", &req.base, NULL, 0, NULL, err)) < 0)
                 goto out;
         container_set_status(o, sb.st.id, a->id, KATA_CONTAINER_RUNNING, NULL);
-        r = stdio_relay_and_wait(&sb.agent, a->id, "", exit_status, err);
+        r = stdio_relay_and_wait(&sb.agent, a->id, "", bundle_terminal(c->bundle), exit_status,
+                                 err);
 out:
         sandbox_release(&sb);
         kata_error del_err = KATA_ERROR_INIT;
@@ -381,7 +396,7 @@ int runtime_container_exec(runtime_opts *o, const runtime_exec_args *a, int *exi
         req.process = proc;
         if ((r = kata_agent_call(&sb.agent, "ExecProcess", &req.base, NULL, 0, NULL, err)) < 0)
                 goto out;
-        r = stdio_relay_and_wait(&sb.agent, a->id, exec_id, exit_status, err);
+        r = stdio_relay_and_wait(&sb.agent, a->id, exec_id, a->tty, exit_status, err);
 out:
         if (proc)
                 protobuf_c_message_free_unpacked(&proc->base, NULL);

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,14 +108,74 @@ static void *stdin_writer(void *arg)
         return NULL;
 }
 
-int stdio_relay_and_wait(kata_agent_conn *agent, const char *container_id, const char *exec_id,
-                         int *exit_status, kata_error *err)
+static void tty_resize(kata_agent_conn *agent, const char *cid, const char *exec_id)
 {
-        struct stream out = {agent, container_id, exec_id, "ReadStdout", 1};
-        struct stream errs = {agent, container_id, exec_id, "ReadStderr", 2};
+        struct winsize ws;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
+                return;
+        Grpc__TtyWinResizeRequest req = GRPC__TTY_WIN_RESIZE_REQUEST__INIT;
+        req.container_id = (char *)cid;
+        req.exec_id = (char *)exec_id;
+        req.row = ws.ws_row;
+        req.column = ws.ws_col;
+        kata_agent_call(agent, "TtyWinResize", &req.base, NULL, 0, NULL, NULL);
+}
+
+/* SIGWINCH is taken synchronously by a thread (sigwait), so no RPC runs in a handler. */
+struct winch_watch {
+        kata_agent_conn *agent;
+        const char *container_id;
+        const char *exec_id;
+};
+
+static void *winch_watcher(void *arg)
+{
+        struct winch_watch *w = arg;
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGWINCH);
+        sigaddset(&set, SIGUSR2); /* stop */
+        for (;;) {
+                int sig;
+                if (sigwait(&set, &sig) != 0 || sig == SIGUSR2)
+                        return NULL;
+                tty_resize(w->agent, w->container_id, w->exec_id);
+        }
+}
+
+int stdio_relay_and_wait(kata_agent_conn *agent, const char *container_id, const char *exec_id,
+                         bool terminal, int *exit_status, kata_error *err)
+{
         int cancel[2];
         if (pipe2(cancel, O_CLOEXEC) < 0)
                 return kata_error_errno(err, errno, "cannot create a pipe");
+        struct termios saved;
+        bool raw = false;
+        pthread_t t_winch;
+        bool have_winch = false;
+        struct winch_watch winch = {agent, container_id, exec_id};
+        sigset_t winch_set, old_mask;
+        if (terminal) {
+                if (!isatty(STDIN_FILENO)) {
+                        close(cancel[0]);
+                        close(cancel[1]);
+                        return kata_error_set(err, ENOTTY,
+                                              "a terminal was asked for but stdin is not one");
+                }
+                if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+                        struct termios t = saved;
+                        cfmakeraw(&t);
+                        raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+                }
+                sigemptyset(&winch_set);
+                sigaddset(&winch_set, SIGWINCH);
+                sigaddset(&winch_set, SIGUSR2);
+                pthread_sigmask(SIG_BLOCK, &winch_set, &old_mask);
+                have_winch = pthread_create(&t_winch, NULL, winch_watcher, &winch) == 0;
+                tty_resize(agent, container_id, exec_id);
+        }
+        struct stream out = {agent, container_id, exec_id, "ReadStdout", 1};
+        struct stream errs = {agent, container_id, exec_id, "ReadStderr", 2};
         struct stdin_pump in = {agent, container_id, exec_id, cancel[0]};
         pthread_t t_out, t_err, t_in;
         bool have_out = pthread_create(&t_out, NULL, stream_reader, &out) == 0;
@@ -139,5 +202,13 @@ int stdio_relay_and_wait(kata_agent_conn *agent, const char *container_id, const
                 pthread_join(t_in, NULL);
         close(cancel[0]);
         close(cancel[1]);
+        if (have_winch) {
+                pthread_kill(t_winch, SIGUSR2);
+                pthread_join(t_winch, NULL);
+        }
+        if (terminal)
+                pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+        if (raw)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         return r;
 }
