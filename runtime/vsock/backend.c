@@ -195,6 +195,16 @@ static void handle_conn_event(struct kata_vsock_backend *b, struct kata_vsock_co
                 kata_vsock_host_handshake(b, c);
                 return;
         }
+        if (c->state == CONN_CONNECTING) {
+                if (events & (EPOLLHUP | EPOLLERR)) {
+                        kata_log_debug("host client for guest port %u gave up", c->peer_port);
+                        if (c->pending & PEND_REQUEST)
+                                kata_vsock_conn_drop(b, c); /* the guest never heard of it */
+                        else
+                                kata_vsock_conn_reset(b, c);
+                }
+                return;
+        }
         if (events & EPOLLOUT)
                 kata_vsock_conn_flush(b, c);
         if (c->dead || c->fd < 0)
@@ -209,7 +219,7 @@ int kata_vsock_backend_run(struct kata_vsock_backend *b, kata_error *err)
         struct epoll_event evs[64];
         int result = 0;
         while (!b->stop) {
-                int n = epoll_wait(b->epfd, evs, 64, -1);
+                int n = epoll_wait(b->epfd, evs, 64, b->handshaking ? KATA_VSOCK_SWEEP_MS : -1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -267,6 +277,8 @@ int kata_vsock_backend_run(struct kata_vsock_backend *b, kata_error *err)
                 if (b->rx_pushed)
                         kata_virtq_notify(&b->dev.vq[KATA_VSOCK_QUEUE_RX]);
                 b->tx_pushed = b->rx_pushed = false;
+                if (b->handshaking)
+                        kata_vsock_host_sweep(b);
                 kata_vsock_free_dead(b);
         }
         return result;
@@ -276,6 +288,12 @@ void kata_vsock_backend_free(struct kata_vsock_backend *b)
 {
         if (!b)
                 return;
+        kata_log_info(
+            "%llu connections (%llu refused), %llu bytes to the guest, %llu to the "
+            "host, %llu bad chains, %llu bad packets",
+            (unsigned long long)b->stats.conns_opened, (unsigned long long)b->stats.conns_refused,
+            (unsigned long long)b->stats.bytes_to_guest, (unsigned long long)b->stats.bytes_to_host,
+            (unsigned long long)b->stats.bad_chains, (unsigned long long)b->stats.bad_packets);
         kata_vsock_conn_drop_all(b);
         kata_vsock_free_dead(b);
         unwatch_kicks(b);

@@ -50,6 +50,7 @@ struct kata_vsock_conn {
         uint32_t events;     /* registered in epoll (0: not registered) */
         char line[KATA_HVSOCK_LINE_MAX];
         size_t line_len;
+        uint64_t accepted_ns; /* when the host client connected (handshake deadline) */
 
         /* Guest -> host: we advertise buf_alloc and fwd_cnt; the guest may have at most
          * buf_alloc bytes we have not forwarded (rx_cnt - fwd_cnt). */
@@ -70,7 +71,10 @@ struct kata_vsock_conn {
 };
 
 #define CONN_BUCKETS 1024u
-#define ORPHAN_MAX   256u
+/* A host client has this long to send its CONNECT line; checked every SWEEP_MS. */
+#define KATA_VSOCK_HANDSHAKE_MS 5000u
+#define KATA_VSOCK_SWEEP_MS     1000
+#define ORPHAN_MAX              256u
 
 struct kata_vsock_backend {
         char socket_path[108];
@@ -87,6 +91,7 @@ struct kata_vsock_backend {
 
         struct kata_vsock_conn *buckets[CONN_BUCKETS];
         size_t nconns;
+        size_t handshaking; /* connections in CONN_HANDSHAKE */
         struct kata_vsock_conn *pend_head, *pend_tail;
         struct kata_vsock_conn *dead;
         uint32_t next_local_port;
@@ -125,6 +130,8 @@ int kata_vsock_process_rx(struct kata_vsock_backend *b);
 /* hvsock_host.c */
 void kata_vsock_host_accept(struct kata_vsock_backend *b);
 void kata_vsock_host_handshake(struct kata_vsock_backend *b, struct kata_vsock_conn *c);
+/* Drops host clients that did not send their CONNECT line in time. */
+void kata_vsock_host_sweep(struct kata_vsock_backend *b);
 /* Guest REQUEST to host port hdr->dst_port: connect to <uds_path>_<port>. */
 void kata_vsock_guest_connect(struct kata_vsock_backend *b, const struct kata_vsock_pkt *p);
 /* The guest accepted a host-initiated connection: tell the host client. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "vsock/backend_internal.h"
 
 /* Host-side ports we hand out for host-initiated connections start high, away from
@@ -32,6 +33,8 @@ void kata_vsock_host_accept(struct kata_vsock_backend *b)
                         continue;
                 }
                 c->peer_port = (uint32_t)fd;
+                c->accepted_ns = kata_now_monotonic_ns();
+                b->handshaking++;
                 kata_vsock_conn_insert(b, c);
                 kata_vsock_conn_sync(b, c);
         }
@@ -48,6 +51,32 @@ static uint32_t alloc_local_port(struct kata_vsock_backend *b, uint32_t peer_por
         }
 }
 
+static void end_handshake(struct kata_vsock_backend *b, struct kata_vsock_conn *c)
+{
+        if (c->state == CONN_HANDSHAKE && b->handshaking > 0)
+                b->handshaking--;
+}
+
+void kata_vsock_host_sweep(struct kata_vsock_backend *b)
+{
+        uint64_t now = kata_now_monotonic_ns();
+        for (size_t i = 0; i < CONN_BUCKETS; i++) {
+                struct kata_vsock_conn *c = b->buckets[i];
+                while (c) {
+                        struct kata_vsock_conn *next = c->hash_next;
+                        if (c->state == CONN_HANDSHAKE &&
+                            now - c->accepted_ns > KATA_VSOCK_HANDSHAKE_MS * 1000000ull) {
+                                kata_log_warn("host client on %s sent no CONNECT line in %u ms; "
+                                              "closing it",
+                                              b->uds_path, KATA_VSOCK_HANDSHAKE_MS);
+                                end_handshake(b, c);
+                                kata_vsock_conn_drop(b, c);
+                        }
+                        c = next;
+                }
+        }
+}
+
 void kata_vsock_host_handshake(struct kata_vsock_backend *b, struct kata_vsock_conn *c)
 {
         /* One byte at a time: what follows the newline is stream data for the guest and
@@ -60,6 +89,7 @@ void kata_vsock_host_handshake(struct kata_vsock_backend *b, struct kata_vsock_c
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                         return;
                 if (n <= 0) {
+                        end_handshake(b, c);
                         kata_vsock_conn_drop(b, c);
                         return;
                 }
@@ -67,6 +97,7 @@ void kata_vsock_host_handshake(struct kata_vsock_backend *b, struct kata_vsock_c
                 if (ch == '\n')
                         break;
         }
+        end_handshake(b, c);
         kata_error err = KATA_ERROR_INIT;
         uint32_t port;
         if (kata_hvsock_parse_connect(c->line, c->line_len, &port, &err) < 0) {

@@ -119,6 +119,7 @@ void kata_vsock_conn_drop_all(struct kata_vsock_backend *b)
                 while (b->buckets[i])
                         kata_vsock_conn_drop(b, b->buckets[i]);
         b->orphan_count = 0;
+        b->handshaking = 0;
 }
 
 void kata_vsock_free_dead(struct kata_vsock_backend *b)
@@ -160,6 +161,10 @@ void kata_vsock_conn_sync(struct kata_vsock_backend *b, struct kata_vsock_conn *
         if (c->fd >= 0) {
                 if (c->state == CONN_HANDSHAKE)
                         want |= EPOLLIN;
+                /* Waiting for the guest: data the host already sent stays queued, but a
+                 * client that gives up (closes) must be noticed. */
+                else if (c->state == CONN_CONNECTING)
+                        want |= EPOLLHUP;
                 else if (!c->host_readable && can_read_host(c))
                         want |= EPOLLIN;
                 if (c->buf_len > 0)

@@ -18,6 +18,20 @@ assert_status 2 "$bin" --socket /tmp/x.sock --uds-path /tmp/y.sock --guest-cid 2
 assert_status 2 "$bin" --socket /tmp/x.sock --uds-path /tmp/y.sock --guest-cid 3 --log-level loud
 assert_status 2 "$bin" --socket /tmp/x.sock --uds-path /tmp/y.sock --guest-cid 3 extra
 
+# SIGTERM (the runtime stopping a sandbox): exit 0, sockets removed.
+tdir=$(scratch_dir)
+"$bin" --socket "$tdir/vu.sock" --uds-path "$tdir/kata.hvsock" --guest-cid 9 2>"$tdir/log" &
+tpid=$!
+for _ in $(seq 1 100); do [ -S "$tdir/kata.hvsock" ] && break; sleep 0.05; done
+[ -S "$tdir/kata.hvsock" ] || fail "the backend did not start: $(cat "$tdir/log")"
+kill -TERM "$tpid"
+tstatus=0
+wait "$tpid" || tstatus=$?
+assert_eq 0 "$tstatus" "exit status after SIGTERM"
+[ ! -e "$tdir/vu.sock" ] && [ ! -e "$tdir/kata.hvsock" ] || fail "sockets left after SIGTERM"
+rm -rf "$tdir"
+pass
+
 if ! command -v qemu-system-x86_64 >/dev/null; then
         echo "SKIP [$TEST_NAME]: qemu-system-x86_64 is not installed"
         exit 77

@@ -29,7 +29,6 @@ cleanup() {
         rm -rf "$dir"
 }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
 uds=$dir/kata.hvsock
 
 "$backend" --socket "$dir/vu.sock" --uds-path "$uds" --guest-cid 3 --log-level info \

@@ -318,6 +318,33 @@ static void *host_writer(void *arg)
         return NULL;
 }
 
+static void test_host_gives_up(void **state)
+{
+        (void)state;
+        struct env *e = env_new(true, true);
+        ff_listen(e->ff, 1024);
+        /* Closes while the guest has not answered yet. */
+        int h = host_connect_start(e, 1024);
+        close(h);
+        uint64_t active = 1;
+        for (int i = 0; i < 200 && active; i++) {
+                ff_pump(e->ff, 10);
+                active = stats(e).conns_active;
+        }
+        assert_int_equal(active, 0);
+        /* Connects and never sends its CONNECT line: closed after the handshake timeout. */
+        h = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strcpy(sa.sun_path, e->uds_path);
+        assert_int_equal(connect(h, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        struct timeval tv = {.tv_sec = 15};
+        setsockopt(h, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        char c;
+        assert_int_equal(read(h, &c, 1), 0);
+        close(h);
+        env_free(e);
+}
+
 static void test_bulk_both_ways(void **state)
 {
         (void)state;
@@ -616,6 +643,7 @@ int main(void)
             cmocka_unit_test(test_host_initiated),
             cmocka_unit_test(test_many_connections),
             cmocka_unit_test(test_host_disconnects_mid_stream),
+            cmocka_unit_test(test_host_gives_up),
             cmocka_unit_test(test_bad_chains_and_packets),
             cmocka_unit_test(test_malformed_vhost_user),
             cmocka_unit_test(test_bulk_both_ways),
