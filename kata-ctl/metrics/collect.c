@@ -206,6 +206,10 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
         if (kata_observe_sample(c->observe, NULL, &snap, &oerr) < 0)
                 kata_log_warn("no cgroup figures this scrape: %s", oerr.msg);
         pthread_mutex_unlock(&c->sample_lock);
+        /* A scrape thread needs little stack; 100 default 8 MiB stacks cost page faults. */
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 512 * 1024);
         size_t njobs = 0;
         bool found = false;
         uint64_t deadline = start + (uint64_t)c->agent_timeout_ms * 1000000ull;
@@ -225,7 +229,7 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                         job->host_result = job->agent_result = -ENOMEM;
                         continue;
                 }
-                job->started = pthread_create(&job->thread, NULL, sandbox_job_main, job) == 0;
+                job->started = pthread_create(&job->thread, &attr, sandbox_job_main, job) == 0;
                 if (!job->started) /* out of threads: do it here, still bounded */
                         sandbox_job_main(job);
         }
@@ -233,6 +237,7 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                 if (jobs[i].started)
                         pthread_join(jobs[i].thread, NULL);
         }
+        pthread_attr_destroy(&attr);
         if (sandbox_id && !found) {
                 r = kata_error_set(err, ENOENT, "no sandbox %s", sandbox_id);
                 goto out;

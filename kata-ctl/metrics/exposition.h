@@ -40,8 +40,8 @@ kata_metric_family *kata_metric_family_find(kata_metric_set *set, const char *na
 enum kata_metric_type kata_metric_family_type(const kata_metric_family *f);
 
 /* Adds one sample. suffix is "" for plain samples, "_bucket"/"_sum"/"_count" for
- * histograms and summaries (NULL means ""). Label names must be valid label names and
- * may not repeat: -EINVAL. */
+ * histograms and summaries (NULL means ""; anything else: -EINVAL). Label names must be valid label
+ * names and may not repeat: -EINVAL. */
 int kata_metric_add(kata_metric_family *f, const char *suffix, const kata_metric_label *labels,
                     size_t nlabels, double value, kata_error *err);
 
