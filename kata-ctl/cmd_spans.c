@@ -35,7 +35,8 @@ static const struct argp_option spans_options[] = {
     {"forwarder-socket", OPT_SOCKET, "PATH", 0,
      "record: the forwarder's socket (default /run/kata/trace-forwarder.sock)", 1},
     {"format", OPT_FORMAT, "FMT", 0, "report: text (default), chrome, otlp-json or html", 2},
-    {"expect", OPT_EXPECT, "FILE", 0, "check: the expect file (format in README.md)", 3},
+    {"expect", OPT_EXPECT, "FILE", 0, "check: the expect file (format: kata-ctl/spans/README.md)",
+     3},
     {"json", OPT_JSON, NULL, 0, "record, check: print the result as JSON", 3},
     {0}};
 
