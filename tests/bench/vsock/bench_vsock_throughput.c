@@ -1,8 +1,9 @@
 /* Throughput through kata-vsock-backend (the real binary, its own process) against a plain
  * unix socket pair, measured in the same run. The guest is the tests' fake frontend
  * (tests/unit/vsock/fake_frontend.c): its copies stand in for the guest kernel's.
- * Usage: kata-bench-vsock BACKEND_BINARY MIB */
+ * Usage: kata-bench-vsock BACKEND_BINARY MIB [ROUNDS] */
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,11 +76,16 @@ static double unix_pair(size_t total)
 
 int main(int argc, char **argv)
 {
-        if (argc != 3) {
-                fprintf(stderr, "usage: %s BACKEND_BINARY MIB\n", argv[0]);
+        if (argc < 3 || argc > 4) {
+                fprintf(stderr, "usage: %s BACKEND_BINARY MIB [ROUNDS]\n", argv[0]);
                 return 2;
         }
         size_t total = (size_t)strtoul(argv[2], NULL, 10) << 20;
+        int rounds = argc == 4 ? atoi(argv[3]) : 1;
+        if (total == 0 || rounds < 1) {
+                fprintf(stderr, "MIB and ROUNDS must be positive\n");
+                return 2;
+        }
         char dir[] = "/tmp/kata-bench-vsock-XXXXXX", vu[128], uds[128];
         if (!mkdtemp(dir))
                 return 1;
@@ -106,40 +112,50 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench: could not connect through the backend\n");
                 goto out;
         }
-        /* Guest -> host. */
         uint8_t *buf = malloc(CHUNK);
         memset(buf, 0xa5, CHUNK);
-        struct io r = {hfd, total, 0};
-        pthread_t t;
-        double t0 = now_s();
-        pthread_create(&t, NULL, reader, &r);
-        for (size_t sent = 0; sent < total; sent += CHUNK)
-                if (ff_write(ff, c, buf, CHUNK) < 0)
-                        break;
-        while (r.done < total && now_s() - t0 < 60)
-                ff_pump(ff, 1);
-        pthread_join(t, NULL);
-        double g2h = (double)r.done / (now_s() - t0) / (1 << 20);
-        /* Host -> guest. */
-        struct io w = {hfd, total, 0};
-        size_t got = 0;
-        t0 = now_s();
-        pthread_create(&t, NULL, writer, &w);
-        while (got < total) {
-                long n = ff_read(ff, c, buf, CHUNK, 10000);
-                if (n <= 0)
-                        break;
-                got += (size_t)n;
+        double g2h = 0, h2g = 0, base = 0;
+        bool complete = true;
+        /* Best of `rounds` for each figure: the machine is shared and noisy. */
+        for (int round = 0; round < rounds && complete; round++) {
+                /* Guest -> host. */
+                struct io r = {hfd, total, 0};
+                pthread_t t;
+                double t0 = now_s();
+                pthread_create(&t, NULL, reader, &r);
+                for (size_t sent = 0; sent < total; sent += CHUNK)
+                        if (ff_write(ff, c, buf, CHUNK) < 0)
+                                break;
+                while (r.done < total && now_s() - t0 < 60)
+                        ff_pump(ff, 1);
+                pthread_join(t, NULL);
+                double v = (double)r.done / (now_s() - t0) / (1 << 20);
+                g2h = v > g2h ? v : g2h;
+                /* Host -> guest. */
+                struct io w = {hfd, total, 0};
+                size_t got = 0;
+                t0 = now_s();
+                pthread_create(&t, NULL, writer, &w);
+                while (got < total) {
+                        long n = ff_read(ff, c, buf, CHUNK, 10000);
+                        if (n <= 0)
+                                break;
+                        got += (size_t)n;
+                }
+                pthread_join(t, NULL);
+                v = (double)got / (now_s() - t0) / (1 << 20);
+                h2g = v > h2g ? v : h2g;
+                v = unix_pair(total);
+                base = v > base ? v : base;
+                complete = r.done == total && got == total && v > 0;
         }
-        pthread_join(t, NULL);
-        double h2g = (double)got / (now_s() - t0) / (1 << 20);
-        double base = unix_pair(total);
         free(buf);
-        if (r.done != total || got != total || base <= 0) {
+        if (!complete) {
                 fprintf(stderr, "bench: transfer incomplete\n");
                 goto out;
         }
-        printf("%zu MiB per direction, 16 KiB guest rx buffers, 256 KiB credit\n", total >> 20);
+        printf("%zu MiB per direction, best of %d, 16 KiB guest rx buffers, 256 KiB credit\n",
+               total >> 20, rounds);
         printf("unix socket pair:             %8.1f MiB/s\n", base);
         printf("backend guest->host:          %8.1f MiB/s\n", g2h);
         printf("backend host->guest:          %8.1f MiB/s\n", h2g);
