@@ -439,6 +439,9 @@ int container_exec(struct agent *a, const char *id, const char *exec_id, kata_oc
         }
         p->exec_spec = *process;
         memset(process, 0, sizeof(*process));
+        /* An exec without capabilities gets the container's, never the agent's. */
+        if (!p->exec_spec.caps.set)
+                p->exec_spec.caps = c->spec->process.caps;
         bool removing;
         enum container_status s = status_of(a, c, &removing);
         if (s != CONTAINER_RUNNING || removing) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -337,6 +338,54 @@ static int wait_byte(int fd, char want)
         }
 }
 
+/* The bounding set first (it needs CAP_SETPCAP, which root still has); a process
+ * that becomes another user keeps its permitted set through setresuid. */
+static int child_drop_bounding(const kata_oci_process *p)
+{
+        for (int cap = 0; cap < 64; cap++) {
+                if (p->caps.bounding & (UINT64_C(1) << cap))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+                        spawn_child_report(CHILD_SYNC_FD, errno,
+                                           "process.capabilities.bounding: dropping %d", cap);
+                        return -1;
+                }
+        }
+        if (p->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+                spawn_child_report(CHILD_SYNC_FD, errno, "process.capabilities: keepcaps");
+                return -1;
+        }
+        return 0;
+}
+
+/* Effective, permitted and inheritable sets, then the ambient ones. */
+static int child_set_caps(const kata_oci_process *p)
+{
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+        struct __user_cap_data_struct data[2];
+        for (int i = 0; i < 2; i++) {
+                data[i].effective = (uint32_t)(p->caps.effective >> (32 * i));
+                data[i].permitted = (uint32_t)(p->caps.permitted >> (32 * i));
+                data[i].inheritable = (uint32_t)(p->caps.inheritable >> (32 * i));
+        }
+        if (syscall(SYS_capset, &hdr, data) < 0) {
+                spawn_child_report(CHILD_SYNC_FD, errno, "process.capabilities");
+                return -1;
+        }
+        for (int cap = 0; cap < 64; cap++) {
+                if (!(p->caps.ambient & (UINT64_C(1) << cap)))
+                        continue;
+                /* Ambient needs the capability permitted and inheritable: skip it
+                 * otherwise, as runc does. */
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM &&
+                    errno != EINVAL) {
+                        spawn_child_report(CHILD_SYNC_FD, errno, "process.capabilities.ambient");
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 /* Credentials, limits, cwd, then execve with a PATH search; reports and exits on
  * failure. */
 static void child_exec(const struct spawn_plan *plan)
@@ -358,6 +407,8 @@ static void child_exec(const struct spawn_plan *plan)
         size_t ng = p->n_additional_gids < 64 ? p->n_additional_gids : 64;
         for (size_t i = 0; i < ng; i++)
                 groups[i] = p->additional_gids[i];
+        if (p->caps.set && child_drop_bounding(p) < 0)
+                _exit(127);
         /* Raw system calls: glibc's wrappers would signal the threads of the parent,
          * which this clone believes it still has, and wait forever. */
         if (syscall(SYS_setgroups, ng, groups) < 0 ||
@@ -367,6 +418,8 @@ static void child_exec(const struct spawn_plan *plan)
                                    p->uid, p->gid);
                 _exit(127);
         }
+        if (p->caps.set && child_set_caps(p) < 0)
+                _exit(127);
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
                 spawn_child_report(CHILD_SYNC_FD, errno, "process.noNewPrivileges");
                 _exit(127);

@@ -38,6 +38,12 @@ typedef struct kata_oci_rlimit {
         uint64_t hard;
 } kata_oci_rlimit;
 
+/* process.capabilities as bit masks (bit n: capability n). */
+typedef struct kata_oci_capabilities {
+        bool set; /* false: the spec has none, the process keeps what it inherits */
+        uint64_t bounding, effective, inheritable, permitted, ambient;
+} kata_oci_capabilities;
+
 typedef struct kata_oci_process {
         bool terminal;
         uint32_t console_height, console_width; /* 0: unset */
@@ -53,6 +59,7 @@ typedef struct kata_oci_process {
         kata_oci_rlimit *rlimits;
         size_t n_rlimits;
         bool no_new_privileges;
+        kata_oci_capabilities caps;
 } kata_oci_process;
 
 typedef struct kata_oci_mount {
@@ -147,6 +154,9 @@ const char *kata_oci_ns_name(enum kata_oci_ns_type type);
  * passed to the filesystem as data, as runc does. */
 int kata_oci_mount_parse_options(const kata_oci_mount *mount, unsigned long *flags,
                                  unsigned long *propagation, char **data, kata_error *err);
+
+/* The number of a capability name ("CAP_KILL" -> 5), or -1. */
+int kata_oci_capability_number(const char *name);
 
 /* Value of KEY in a NULL-terminated env array, or NULL. */
 const char *kata_oci_env_get(char *const *env, const char *key);

@@ -41,6 +41,78 @@ static const struct {
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
+static const char *const cap_names[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+
+int kata_oci_capability_number(const char *name)
+{
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(cap_names); i++)
+                if (strcmp(cap_names[i], name) == 0)
+                        return (int)i;
+        return -1;
+}
+
+static int parse_cap_set(struct json_object *caps, const char *key, uint64_t *mask, kata_error *err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "process.capabilities.%s", key);
+        char **names = NULL;
+        size_t n = 0;
+        TRY(oci_get_string_array(caps, key, path, &names, &n, err));
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                int cap = kata_oci_capability_number(names[i]);
+                if (cap < 0)
+                        r = kata_error_set(err, EINVAL, "%s[%zu]: unknown capability '%s'", path, i,
+                                           names[i]);
+                else
+                        *mask |= UINT64_C(1) << cap;
+        }
+        oci_free_string_array(names);
+        return r;
+}
+
 static const char *const ns_names[] = {
     [KATA_OCI_NS_PID] = "pid",       [KATA_OCI_NS_NETWORK] = "network",
     [KATA_OCI_NS_MOUNT] = "mount",   [KATA_OCI_NS_IPC] = "ipc",
@@ -161,6 +233,16 @@ static int parse_process(struct json_object *proc, kata_oci_process *p, kata_err
                 TRY(parse_rlimits(rlimits, p, err));
         TRY(oci_get_bool(proc, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges,
                          err));
+        struct json_object *caps;
+        TRY(oci_get_object(proc, "capabilities", "process.capabilities", &caps, err));
+        if (caps) {
+                p->caps.set = true;
+                TRY(parse_cap_set(caps, "bounding", &p->caps.bounding, err));
+                TRY(parse_cap_set(caps, "effective", &p->caps.effective, err));
+                TRY(parse_cap_set(caps, "inheritable", &p->caps.inheritable, err));
+                TRY(parse_cap_set(caps, "permitted", &p->caps.permitted, err));
+                TRY(parse_cap_set(caps, "ambient", &p->caps.ambient, err));
+        }
         return 0;
 }
 

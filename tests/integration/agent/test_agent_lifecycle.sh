@@ -46,10 +46,18 @@ assert_contains "$(tr '\0' ' ' </proc/$init_pid/cmdline)" "$marker" "init's comm
 devlist=$(cat "$(container_cgroup_dir devices "$mapped")/devices.list")
 assert_not_contains "$devlist" "a *:* rwm" "devices.list"
 assert_contains "$devlist" "c 1:3 rwm" "devices.list (null)"
-rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"d1\",\"process\":{\"Args\":[\"sh\",\"-c\",\"echo x > /dev/null && echo null-ok; mknod /tmp/sda b 8 0 && head -c1 /tmp/sda || echo sda-refused\"],\"Cwd\":\"/\"}}" >/dev/null
+rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"d1\",\"process\":{\"Capabilities\":{\"Bounding\":[\"CAP_MKNOD\",\"CAP_DAC_OVERRIDE\"],\"Effective\":[\"CAP_MKNOD\",\"CAP_DAC_OVERRIDE\"],\"Permitted\":[\"CAP_MKNOD\",\"CAP_DAC_OVERRIDE\"]},\"Args\":[\"sh\",\"-c\",\"echo x > /dev/null && echo null-ok; exec 2>&1; mknod /dev/sda b 8 0 && head -c1 /dev/sda || echo sda-refused\"],\"Cwd\":\"/\"}}" >/dev/null
 out=$(read_all "$id" d1)
 assert_contains "$out" "null-ok" "writing /dev/null"
 assert_contains "$out" "sda-refused" "reading a block device the spec denies"
+assert_contains "$out" "Operation not permitted" "the device cgroup's refusal"
+
+# runc's spec keeps CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE: 0x20000420.
+rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"cap\",\"process\":{\"Args\":[\"grep\",\"^Cap\",\"/proc/self/status\"],\"Cwd\":\"/\"}}" >/dev/null
+out=$(read_all "$id" cap)
+assert_contains "$out" "CapEff:	0000000020000420" "effective capabilities of an exec"
+assert_contains "$out" "CapBnd:	0000000020000420" "bounding capabilities of an exec"
+assert_contains "$(grep CapBnd /proc/$init_pid/status)" "0000000020000420" "bounding capabilities of the init"
 
 # exec, stdio, wait
 rpc ExecProcess "{\"container_id\":\"$id\",\"exec_id\":\"e1\",\"process\":{\"Args\":[\"sh\",\"-c\",\"read line; echo got:\$line; cat /proc/1/cmdline | tr '\\\\0' ' '; exit 7\"],\"Cwd\":\"/\",\"Env\":[\"PATH=/bin\"]}}" >/dev/null

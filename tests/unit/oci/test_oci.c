@@ -45,6 +45,13 @@ static void test_runc_spec(void **state)
         assert_int_equal(spec->process.rlimits[0].resource, RLIMIT_NOFILE);
         assert_int_equal(spec->process.rlimits[0].hard, 1024);
         assert_true(spec->process.no_new_privileges);
+        /* CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_AUDIT_WRITE 29 */
+        assert_true(spec->process.caps.set);
+        assert_int_equal(spec->process.caps.bounding, (1u << 5) | (1u << 10) | (1u << 29));
+        assert_int_equal(spec->process.caps.ambient, (1u << 5) | (1u << 10) | (1u << 29));
+        assert_int_equal(spec->process.caps.inheritable, 0);
+        assert_int_equal(kata_oci_capability_number("CAP_CHECKPOINT_RESTORE"), 40);
+        assert_int_equal(kata_oci_capability_number("CAP_NOPE"), -1);
         assert_true(spec->n_mounts >= 5);
         assert_string_equal(spec->mounts[0].destination, "/proc");
         assert_string_equal(spec->mounts[0].type, "proc");
@@ -130,6 +137,9 @@ static void test_wrong_types_name_the_field(void **state)
              "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"consoleSize\":{\"height\":"
              "\"x\"}}}",
              "process.consoleSize.height: expected integer"},
+            {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"capabilities\":{"
+                          "\"bounding\":[\"CAP_KILL\",\"CAP_FLY\"]}}}",
+             "process.capabilities.bounding[1]: unknown capability 'CAP_FLY'"},
             {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":-1}}}",
              "process.user.uid: expected non-negative integer"},
             {MINIMAL_HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":1.5}}}",
