@@ -41,6 +41,7 @@
 #define QEMU_GUEST_CID           3
 #define BACKEND_READY_TIMEOUT_MS 5000
 #define GUEST_ROOTFS_DIR         "/run/kata-containers"
+#define TRACE_FORWARDER_SOCKET   "trace-forwarder.sock"
 
 static const char *cgroup_parent(const runtime_opts *o)
 {
@@ -429,6 +430,21 @@ static void kernel_cmdline(const runtime_opts *o, char *out, size_t size)
                 snprintf(out + n, size - (size_t)n, " %s", c->hypervisor.kernel_params);
 }
 
+/* With tracing on, the agent's spans go to host port 10240, i.e. <hvsock>_10240: point
+ * that at the host's forwarder socket (<root>/trace-forwarder.sock) when one listens. */
+static void link_trace_forwarder(const runtime_opts *o, const struct qemu_paths *p)
+{
+        if (!o->config.agent.enable_tracing)
+                return;
+        char fwd[KATA_STATE_PATH_MAX], port[KATA_STATE_PATH_MAX + 16];
+        snprintf(fwd, sizeof(fwd), "%s/%s", o->root, TRACE_FORWARDER_SOCKET);
+        snprintf(port, sizeof(port), "%s_%u", p->hvsock, KATA_PORT_TRACING);
+        if (access(fwd, F_OK) < 0 || access(port, F_OK) == 0)
+                return;
+        if (symlink("../" TRACE_FORWARDER_SOCKET, port) < 0)
+                kata_log_warn("tracing: cannot link %s to %s: %s", port, fwd, strerror(errno));
+}
+
 static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
 {
         const struct kata_hypervisor_config *hv = &o->config.hypervisor;
@@ -538,6 +554,7 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 close(lfd);
         }
         kata_log_info("sandbox %s: QEMU with %s: %s", st->id, accel, reason);
+        link_trace_forwarder(o, &p);
         /* The runtime's messages point at agent.log: in a VM the agent logs to the console. */
         char agent_log[KATA_STATE_PATH_MAX];
         if (kata_state_sandbox_path(o->root, st->id, "agent.log", agent_log, sizeof(agent_log),
