@@ -73,16 +73,17 @@ int kata_vsock_backend_new(const struct kata_vsock_backend_options *opts,
                 rc = kata_error_errno(err, errno, "creating the event loop");
                 goto fail;
         }
-        if ((rc = listen_unix(b->socket_path, err)) < 0) {
-                kata_error_prefix(err, "vhost-user socket");
-                goto fail;
-        }
-        b->vu_listen_fd = rc;
+        /* The vhost-user socket comes last: whoever waits for it finds both ready. */
         if ((rc = listen_unix(b->uds_path, err)) < 0) {
                 kata_error_prefix(err, "hybrid vsock socket");
                 goto fail;
         }
         b->host_listen_fd = rc;
+        if ((rc = listen_unix(b->socket_path, err)) < 0) {
+                kata_error_prefix(err, "vhost-user socket");
+                goto fail;
+        }
+        b->vu_listen_fd = rc;
         if ((rc = watch(b, b->stop_fd, &b->src_stop, err)) < 0 ||
             (rc = watch(b, b->vu_listen_fd, &b->src_vu_listen, err)) < 0 ||
             (rc = watch(b, b->host_listen_fd, &b->src_host_listen, err)) < 0)

@@ -35,7 +35,8 @@ struct kata_vsock_stats {
 
 struct kata_vsock_backend;
 
-/* Validates the options and listens on both sockets (stale sockets are replaced). */
+/* Validates the options and listens on both sockets (stale sockets are replaced). The
+ * vhost-user socket is created last, so once it exists both are ready. */
 int kata_vsock_backend_new(const struct kata_vsock_backend_options *opts,
                            struct kata_vsock_backend **out, kata_error *err);
 
