@@ -113,19 +113,48 @@ static int stats_containers(kata_agent_conn *conn, const kata_observe_sandbox *o
         return 0;
 }
 
+static int scrape_once(kata_agent_conn *conn, const kata_observe_sandbox *ob,
+                       const kata_sandbox_state *st, uint64_t deadline_ns, kata_metric_set *set,
+                       kata_error *err)
+{
+        if (!conn->client) {
+                uint64_t left_ms = remaining_ns(deadline_ns) / 1000000;
+                int r =
+                    kata_agent_connect(st->agent_address, (int)(left_ms ? left_ms : 1), conn, err);
+                if (r < 0)
+                        return r;
+        }
+        kata_metric_set *part;
+        int r = kata_metric_set_new(&part, err);
+        if (r < 0)
+                return r;
+        r = relay_metrics(conn, st, deadline_ns, part, err);
+        if (r == 0)
+                r = stats_containers(conn, ob, st, deadline_ns, part, err);
+        if (r == 0)
+                r = kata_metric_set_merge(set, part, err);
+        kata_metric_set_free(part);
+        return r;
+}
+
 int kata_metrics_agent_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
-                               uint64_t deadline_ns, kata_metric_set *set, kata_error *err)
+                               uint64_t deadline_ns, kata_agent_conn *conn, kata_metric_set *set,
+                               kata_error *err)
 {
         if (!st->agent_address[0])
                 return kata_error_set(err, ENOENT, "sandbox %s has no agent address", st->id);
-        kata_agent_conn conn;
-        uint64_t left_ms = remaining_ns(deadline_ns) / 1000000;
-        int r = kata_agent_connect(st->agent_address, (int)(left_ms ? left_ms : 1), &conn, err);
+        if (conn->client && strcmp(conn->address, st->agent_address) != 0)
+                kata_agent_close(conn); /* the sandbox moved its agent */
+        bool reused = conn->client != NULL;
+        int r = scrape_once(conn, ob, st, deadline_ns, set, err);
+        /* A kept connection may have died with an agent that restarted since: one fresh
+         * attempt, unless the time is gone (a wedged agent costs its timeout once). */
+        if (r < 0 && reused && r != -ETIMEDOUT && kata_now_monotonic_ns() < deadline_ns) {
+                kata_agent_close(conn);
+                kata_error_clear(err);
+                r = scrape_once(conn, ob, st, deadline_ns, set, err);
+        }
         if (r < 0)
-                return r;
-        r = relay_metrics(&conn, st, deadline_ns, set, err);
-        if (r == 0)
-                r = stats_containers(&conn, ob, st, deadline_ns, set, err);
-        kata_agent_close(&conn);
+                kata_agent_close(conn);
         return r;
 }

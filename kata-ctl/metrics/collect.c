@@ -16,9 +16,13 @@
 static const double duration_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                           0.25,  0.5,    1,     2.5,  5,     10};
 
+/* What the collector keeps per sandbox between scrapes. */
 struct failure_count {
         char id[KATA_STATE_ID_MAX + 1];
         unsigned long long failures;
+        /* The agent connection, kept so that a scrape costs one round trip, not a connect
+         * and a reader thread per agent. A scrape checks it out (client NULL meanwhile). */
+        kata_agent_conn conn;
 };
 
 struct kata_metrics_collector {
@@ -41,6 +45,7 @@ struct sandbox_job {
         const kata_observe_sandbox *ob; /* NULL when observe did not see it */
         uint64_t deadline_ns;
         kata_metric_set *set;
+        kata_agent_conn conn; /* checked out of the sandbox's entry, or fresh */
         int host_result, agent_result;
         kata_error host_err, agent_err;
         bool started;
@@ -87,6 +92,8 @@ void kata_metrics_collector_free(kata_metrics_collector *c)
 {
         if (!c)
                 return;
+        for (size_t i = 0; i < c->nfailures; i++)
+                kata_agent_close(&c->failures[i].conn);
         kata_observe_free(c->observe);
         pthread_mutex_destroy(&c->lock);
         pthread_mutex_destroy(&c->sample_lock);
@@ -111,8 +118,8 @@ static struct failure_count *failure_entry(kata_metrics_collector *c, const char
                 c->cap = cap;
         }
         struct failure_count *f = &c->failures[c->nfailures++];
+        memset(f, 0, sizeof(*f));
         snprintf(f->id, sizeof(f->id), "%s", id);
-        f->failures = 0;
         return f;
 }
 
@@ -127,6 +134,8 @@ static void forget_removed(kata_metrics_collector *c, const kata_state_listing *
                         exists = strcmp(l->sandboxes[j].id, c->failures[i].id) == 0;
                 if (exists)
                         c->failures[kept++] = c->failures[i];
+                else
+                        kata_agent_close(&c->failures[i].conn);
         }
         c->nfailures = kept;
 }
@@ -135,8 +144,8 @@ static void *sandbox_job_main(void *arg)
 {
         struct sandbox_job *job = arg;
         job->host_result = kata_metrics_host_sandbox(job->ob, job->st, job->set, &job->host_err);
-        job->agent_result = kata_metrics_agent_sandbox(job->ob, job->st, job->deadline_ns, job->set,
-                                                       &job->agent_err);
+        job->agent_result = kata_metrics_agent_sandbox(job->ob, job->st, job->deadline_ns,
+                                                       &job->conn, job->set, &job->agent_err);
         return NULL;
 }
 
@@ -229,6 +238,13 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                         job->host_result = job->agent_result = -ENOMEM;
                         continue;
                 }
+                pthread_mutex_lock(&c->lock);
+                struct failure_count *e = failure_entry(c, st->id);
+                if (e) { /* a concurrent scrape may hold it: then this one connects anew */
+                        job->conn = e->conn;
+                        e->conn.client = NULL;
+                }
+                pthread_mutex_unlock(&c->lock);
                 job->started = pthread_create(&job->thread, &attr, sandbox_job_main, job) == 0;
                 if (!job->started) /* out of threads: do it here, still bounded */
                         sandbox_job_main(job);
@@ -246,8 +262,13 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
         pthread_mutex_lock(&c->lock);
         c->scrapes++;
         for (size_t i = 0; i < njobs; i++) {
+                struct failure_count *f = failure_entry(c, jobs[i].st->id);
+                if (f && !f->conn.client) {
+                        f->conn = jobs[i].conn;
+                        jobs[i].conn.client = NULL;
+                }
+                kata_agent_close(&jobs[i].conn); /* another scrape put one back first */
                 if (jobs[i].agent_result < 0) {
-                        struct failure_count *f = failure_entry(c, jobs[i].st->id);
                         if (f)
                                 f->failures++;
                         kata_log_info("sandbox %s: %s", jobs[i].st->id, jobs[i].agent_err.msg);
@@ -272,8 +293,10 @@ int kata_metrics_collector_scrape(kata_metrics_collector *c, const char *sandbox
                                       (double)(kata_now_monotonic_ns() - start) / 1e9);
         pthread_mutex_unlock(&c->lock);
 out:
-        for (size_t i = 0; i < njobs; i++)
+        for (size_t i = 0; i < njobs; i++) {
+                kata_agent_close(&jobs[i].conn);
                 kata_metric_set_free(jobs[i].set);
+        }
         free(jobs);
         kata_metric_set_free(set);
         kata_observe_snapshot_free(&snap);

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "agentclient/agent_client.h"
 #include "cgroups/cgroups.h"
 #include "common/error.h"
 #include "metrics/exposition.h"
@@ -23,12 +24,16 @@ int kata_metrics_host_sandbox(const kata_observe_sandbox *ob, const kata_sandbox
 int kata_metrics_usage_series(const kata_observe_usage *u, const char *sandbox_id,
                               const char *container_id, kata_metric_set *set, kata_error *err);
 
-/* Connects to the sandbox's agent, relays GetMetrics and adds kata_container_* series from
+/* Relays the sandbox's agent's GetMetrics and adds kata_container_* series from
  * StatsContainer for each running or paused container that ob (may be NULL) has no host
- * figures of (containers inside a VM); everything must finish by
- * deadline_ns (kata_now_monotonic_ns clock). Fails when the agent cannot be reached or
- * GetMetrics fails; a container the agent does not know is skipped. */
+ * figures of (containers inside a VM); everything must finish by deadline_ns
+ * (kata_now_monotonic_ns clock). conn is the connection kept from the last scrape
+ * (client NULL: none): it is used or made, and left open on success, closed on failure.
+ * Fails when the agent cannot be reached, GetMetrics fails or its text is invalid
+ * (nothing of the agent's is added then); a container the agent does not know is
+ * skipped. */
 int kata_metrics_agent_sandbox(const kata_observe_sandbox *ob, const kata_sandbox_state *st,
-                               uint64_t deadline_ns, kata_metric_set *set, kata_error *err);
+                               uint64_t deadline_ns, kata_agent_conn *conn, kata_metric_set *set,
+                               kata_error *err);
 
 #endif
