@@ -14,6 +14,9 @@
 #include "qemu_qmp.h"
 
 #define QMP_TIMEOUT_MS 10000
+/* QEMU made its QMP socket long before its agent answered: a missing one means QEMU is
+ * gone, not that it is still starting. */
+#define QMP_CONNECT_TIMEOUT_MS 1000
 
 extern char **environ;
 
@@ -133,7 +136,7 @@ int qemu_disk_hotplug(const char *qmp_path, bool q35, unsigned slot, const char 
                                       "this VM has no free disk slot (%d containers at most)",
                                       QEMU_DISK_SLOTS);
         qemu_qmp q;
-        int r = qemu_qmp_connect(qmp_path, QMP_TIMEOUT_MS, &q, err);
+        int r = qemu_qmp_connect(qmp_path, QMP_CONNECT_TIMEOUT_MS, &q, err);
         if (r < 0)
                 return r;
         char node[32], dev[32], bus[32], addr[32];
