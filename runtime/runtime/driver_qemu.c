@@ -162,6 +162,11 @@ static int spawn_in_cgroup(char *const argv[], const char *log_path, kata_cgroup
                 if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
                     dup2(log_fd, 2) < 0)
                         _exit(121);
+                /* QEMU and the backend outlive us: no lock or socket of ours may go
+                 * with them. */
+                for (int fd = 3; fd < 1024; fd++)
+                        if (fd != exec_pipe[1])
+                                close(fd);
                 execv(argv[0], argv);
                 int e = errno;
                 (void)!write(exec_pipe[1], &e, sizeof(e));
