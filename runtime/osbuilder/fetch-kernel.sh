@@ -13,9 +13,17 @@ cache=$(cd "$cache" && pwd)
 
 # The metapackage names exactly one versioned image; an explicit version wins.
 ver=${KATA_GUEST_KERNEL_VERSION:-}
+resolve() {
+        apt-cache depends "$meta" 2>/dev/null |
+                sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n1
+}
 if [ -z "$ver" ]; then
-        ver=$(apt-cache depends "$meta" 2>/dev/null |
-                sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n1)
+        ver=$(resolve)
+        # A fresh machine may have no package index yet.
+        if [ -z "$ver" ] && [ "$(id -u)" = 0 ] && [ ! -f "$cache/.apt-updated" ]; then
+                apt-get update -q >&2 && touch "$cache/.apt-updated"
+                ver=$(resolve)
+        fi
 fi
 if [ -z "$ver" ]; then
         echo "fetch-kernel: cannot resolve the kernel version from $meta" \
