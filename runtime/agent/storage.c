@@ -187,9 +187,14 @@ static int storage_mount(const Grpc__Storage *s, kata_error *err)
                         snprintf(data + len, sizeof(data) - len, "%s%s", len ? "," : "", o);
                 }
         }
-        if (mount(dev, s->mount_point, s->fstype, flags, data[0] ? data : NULL) < 0)
-                return kata_error_errno(err, errno, "storage %s: mount %s (%s) on %s", s->source,
-                                        dev, s->fstype, s->mount_point);
+        /* A hot-plugged disk's node can exist a moment before the disk opens (ENXIO). */
+        uint64_t deadline = kata_now_monotonic_ns() + AGENT_STORAGE_WAIT_MS * 1000000ull;
+        while (mount(dev, s->mount_point, s->fstype, flags, data[0] ? data : NULL) < 0) {
+                if (errno != ENXIO || kata_now_monotonic_ns() >= deadline)
+                        return kata_error_errno(err, errno, "storage %s: mount %s (%s) on %s",
+                                                s->source, dev, s->fstype, s->mount_point);
+                usleep(10000);
+        }
         kata_log_info("storage %s: %s mounted on %s", s->source, dev, s->mount_point);
         return 0;
 }
