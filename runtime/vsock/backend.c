@@ -57,6 +57,7 @@ int kata_vsock_backend_new(const struct kata_vsock_backend_options *opts,
         strcpy(b->uds_path, opts->uds_path);
         b->guest_cid = opts->guest_cid;
         b->buf_alloc = opts->buf_alloc ? opts->buf_alloc : KATA_VSOCK_DEFAULT_BUF_ALLOC;
+        b->max_conns = opts->max_conns ? opts->max_conns : KATA_VSOCK_DEFAULT_MAX_CONNS;
         b->next_local_port = 0x40000000u;
         kata_vu_dev_init(&b->dev, b->guest_cid);
         b->src_stop.kind = SRC_STOP;

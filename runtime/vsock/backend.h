@@ -15,12 +15,16 @@
 
 /* Receive buffer we advertise per connection (buf_alloc), in bytes. */
 #define KATA_VSOCK_DEFAULT_BUF_ALLOC (256u * 1024u)
+/* Connections beyond this are refused, so that a guest or host client opening sockets in
+ * a loop cannot exhaust the backend's fds (main raises RLIMIT_NOFILE above it). */
+#define KATA_VSOCK_DEFAULT_MAX_CONNS 4096u
 
 struct kata_vsock_backend_options {
         const char *socket_path; /* vhost-user socket we listen on */
         const char *uds_path;    /* hybrid vsock socket we listen on */
         uint64_t guest_cid;      /* >= 3 */
         uint32_t buf_alloc;      /* 0: KATA_VSOCK_DEFAULT_BUF_ALLOC */
+        uint32_t max_conns;      /* more are refused; 0: KATA_VSOCK_DEFAULT_MAX_CONNS */
 };
 
 struct kata_vsock_stats {

@@ -81,6 +81,7 @@ struct kata_vsock_backend {
         char uds_path[108];
         uint64_t guest_cid;
         uint32_t buf_alloc;
+        uint32_t max_conns;
         int epfd, stop_fd, vu_listen_fd, vu_fd, host_listen_fd;
         int kick_registered[KATA_VSOCK_NUM_QUEUES];
         struct kata_vsock_source src_stop, src_vu_listen, src_vu, src_host_listen;
@@ -122,6 +123,9 @@ void kata_vsock_conn_sync(struct kata_vsock_backend *b, struct kata_vsock_conn *
 /* Writes buffered guest data to the host socket. */
 void kata_vsock_conn_flush(struct kata_vsock_backend *b, struct kata_vsock_conn *c);
 void kata_vsock_free_dead(struct kata_vsock_backend *b);
+/* Queues an RST answering packet p (bounded queue: when full, the guest's own timeout
+ * ends the connection). */
+void kata_vsock_queue_rst(struct kata_vsock_backend *b, const struct kata_vsock_pkt *p);
 /* Drains the tx ring (guest -> host packets). */
 int kata_vsock_process_tx(struct kata_vsock_backend *b);
 /* Fills rx buffers with what is owed to the guest. */

@@ -27,6 +27,11 @@ void kata_vsock_host_accept(struct kata_vsock_backend *b)
                                 kata_log_warn("accept on %s: %s", b->uds_path, strerror(errno));
                         return;
                 }
+                if (b->nconns >= b->max_conns) {
+                        kata_log_warn("%zu connections open; refusing a host client", b->nconns);
+                        close(fd);
+                        continue;
+                }
                 struct kata_vsock_conn *c = kata_vsock_conn_new(b, fd, CONN_HANDSHAKE);
                 if (!c) {
                         close(fd);
@@ -135,6 +140,11 @@ void kata_vsock_guest_connect(struct kata_vsock_backend *b, const struct kata_vs
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         struct kata_vsock_conn *c = NULL;
         int fd = -1;
+        if (b->nconns >= b->max_conns) {
+                kata_log_warn("%zu connections open; refusing the guest's connection to port %u",
+                              b->nconns, p->dst_port);
+                goto refuse;
+        }
         if (kata_hvsock_port_path(b->uds_path, p->dst_port, sa.sun_path, sizeof(sa.sun_path),
                                   &err) < 0)
                 goto refuse;
@@ -164,13 +174,5 @@ refuse:
         if (fd >= 0)
                 close(fd);
         b->stats.conns_refused++;
-        /* Answer with a reset the same way as for an unknown connection. */
-        c = kata_vsock_conn_new(b, -1, CONN_CLOSING);
-        if (!c)
-                return;
-        c->local_port = p->dst_port;
-        c->peer_port = p->src_port;
-        c->pending = PEND_RST;
-        kata_vsock_conn_insert(b, c);
-        kata_vsock_conn_sync(b, c);
+        kata_vsock_queue_rst(b, p);
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -95,6 +96,12 @@ int main(int argc, char **argv)
         argp_parse(&argp, argc, argv, 0, NULL, &a);
 
         signal(SIGPIPE, SIG_IGN);
+        /* Each connection holds a host socket: allow the soft fd limit up to the hard one. */
+        struct rlimit nofile;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+                nofile.rlim_cur = nofile.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &nofile);
+        }
         kata_error err = KATA_ERROR_INIT;
         struct kata_vsock_backend_options opts = {
             .socket_path = a.socket_path, .uds_path = a.uds_path, .guest_cid = a.guest_cid};

@@ -247,7 +247,7 @@ void kata_vsock_conn_flush(struct kata_vsock_backend *b, struct kata_vsock_conn 
         kata_vsock_conn_sync(b, c);
 }
 
-static void queue_orphan_rst(struct kata_vsock_backend *b, const struct kata_vsock_pkt *p)
+void kata_vsock_queue_rst(struct kata_vsock_backend *b, const struct kata_vsock_pkt *p)
 {
         if (p->op == VIRTIO_VSOCK_OP_RST)
                 return;
@@ -328,7 +328,7 @@ static void handle_guest_packet(struct kata_vsock_backend *b, const struct kata_
         }
         if (p->type != VIRTIO_VSOCK_TYPE_STREAM) {
                 b->stats.bad_packets++;
-                queue_orphan_rst(b, p);
+                kata_vsock_queue_rst(b, p);
                 return;
         }
         struct kata_vsock_conn *c = kata_vsock_conn_lookup(b, p->dst_port, p->src_port);
@@ -336,7 +336,7 @@ static void handle_guest_packet(struct kata_vsock_backend *b, const struct kata_
                 if (p->op == VIRTIO_VSOCK_OP_REQUEST)
                         kata_vsock_guest_connect(b, p);
                 else
-                        queue_orphan_rst(b, p);
+                        kata_vsock_queue_rst(b, p);
                 return;
         }
         c->peer_buf_alloc = p->buf_alloc;

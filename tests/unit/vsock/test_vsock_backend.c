@@ -45,6 +45,8 @@ static void *run_backend(void *arg)
         return NULL;
 }
 
+static uint32_t env_max_conns; /* 0: the default */
+
 static struct env *env_new(bool event_idx, bool start_ff)
 {
         struct env *e = calloc(1, sizeof(*e));
@@ -52,8 +54,10 @@ static struct env *env_new(bool event_idx, bool start_ff)
         assert_non_null(mkdtemp(e->dir));
         snprintf(e->vu_path, sizeof(e->vu_path), "%s/vhost-user.sock", e->dir);
         snprintf(e->uds_path, sizeof(e->uds_path), "%s/kata.hvsock", e->dir);
-        struct kata_vsock_backend_options o = {
-            .socket_path = e->vu_path, .uds_path = e->uds_path, .guest_cid = CID};
+        struct kata_vsock_backend_options o = {.socket_path = e->vu_path,
+                                               .uds_path = e->uds_path,
+                                               .guest_cid = CID,
+                                               .max_conns = env_max_conns};
         kata_error err = KATA_ERROR_INIT;
         assert_int_equal(kata_vsock_backend_new(&o, &e->b, &err), 0);
         assert_int_equal(pthread_create(&e->thread, NULL, run_backend, e), 0);
@@ -342,6 +346,38 @@ static void test_host_gives_up(void **state)
         char c;
         assert_int_equal(read(h, &c, 1), 0);
         close(h);
+        env_free(e);
+}
+
+static void test_connection_limit(void **state)
+{
+        (void)state;
+        env_max_conns = 3;
+        struct env *e = env_new(true, true);
+        env_max_conns = 0;
+        int lfd = host_listen(e, 9100);
+        struct ff_conn *c[3];
+        int h[3];
+        for (int i = 0; i < 3; i++) {
+                c[i] = ff_connect(e->ff, 9100);
+                assert_non_null(c[i]);
+                h[i] = host_accept(lfd);
+        }
+        /* Full: the guest is refused, a host client is closed on. */
+        assert_null(ff_connect(e->ff, 9100));
+        ff_listen(e->ff, 1024);
+        int hc = host_connect_start(e, 1024);
+        assert_int_equal(host_read_ok(hc), -1);
+        close(hc);
+        /* One closes: room again. */
+        assert_int_equal(ff_close(e->ff, c[0]), 0);
+        struct ff_conn *again = ff_connect(e->ff, 9100);
+        assert_non_null(again);
+        int h3 = host_accept(lfd);
+        close(h3);
+        for (int i = 0; i < 3; i++)
+                close(h[i]);
+        close(lfd);
         env_free(e);
 }
 
@@ -644,6 +680,7 @@ int main(void)
             cmocka_unit_test(test_many_connections),
             cmocka_unit_test(test_host_disconnects_mid_stream),
             cmocka_unit_test(test_host_gives_up),
+            cmocka_unit_test(test_connection_limit),
             cmocka_unit_test(test_bad_chains_and_packets),
             cmocka_unit_test(test_malformed_vhost_user),
             cmocka_unit_test(test_bulk_both_ways),
