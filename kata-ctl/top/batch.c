@@ -128,12 +128,12 @@ int top_batch_run(const top_opts *opts, kata_error *err)
         kata_observe_snapshot s;
 
         top_install_signal_handlers();
-        if (opts->exec)
-                top_exec_feed_start(opts->root);
         /* A first sample primes the CPU deltas; frames start one interval later. */
         r = kata_observe_sample(o, &req, &s, err);
         if (r < 0)
                 goto out;
+        if (opts->exec)
+                top_exec_feed_start(opts->root, &s);
         kata_observe_snapshot_free(&s);
         for (long i = 0; !top_quit_signal && (opts->iterations == 0 || i < opts->iterations); i++) {
                 nap(opts->interval_s);

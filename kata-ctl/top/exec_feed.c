@@ -21,6 +21,7 @@ static struct {
         enum feed_state state;
         char why[KATA_OBSERVE_ERROR_MAX];
         char *state_root;
+        char scope[KATA_CGROUP_PATH_MAX + 256]; /* cgroup directory traced, "" for all */
         top_exec_event ring[RING_SIZE];
         uint64_t seq; /* events ever added; ring[(seq - 1) % RING_SIZE] is the newest */
         uint64_t applied_seq, applied_ns;
@@ -105,7 +106,8 @@ static void *feed_thread(void *arg)
         if (out && notes) {
                 setvbuf(out, NULL, _IOLBF, 0);
                 kata_trace_opts opts = {.state_root = feed.state_root,
-                                        .all = true,
+                                        .all = feed.scope[0] == '\0',
+                                        .cgroup = feed.scope[0] ? feed.scope : NULL,
                                         .json = true,
                                         .out = out,
                                         .notes = notes,
@@ -124,7 +126,37 @@ static void *feed_thread(void *arg)
         return NULL;
 }
 
-void top_exec_feed_start(const char *state_root)
+/* The cgroup directory that holds every sandbox of s (their common parent, on the
+ * memory hierarchy on v1), or "" when there is none to narrow the trace to. */
+static void common_parent(const kata_observe_snapshot *s, char *out, size_t size)
+{
+        char parent[KATA_CGROUP_PATH_MAX] = "";
+        out[0] = '\0';
+        for (size_t i = 0; s && i < s->nsandboxes; i++) {
+                const char *cg = s->sandboxes[i].cgroup;
+                const char *slash = strrchr(cg, '/');
+                if (!cg[0] || !slash || slash == cg)
+                        return; /* unknown, or directly under the root: trace everything */
+                size_t n = (size_t)(slash - cg);
+                if (!parent[0])
+                        snprintf(parent, sizeof(parent), "%.*s", (int)n, cg);
+                else if (strlen(parent) != n || strncmp(parent, cg, n) != 0)
+                        return;
+        }
+        if (!parent[0])
+                return;
+        kata_cgroup_layout *layout = NULL;
+        if (kata_cgroup_layout_detect(NULL, &layout, NULL) < 0)
+                return;
+        const char *mount = kata_cgroup_layout_on_v2(layout, KATA_CGROUP_MEMORY)
+                                ? kata_cgroup_layout_unified(layout)
+                                : kata_cgroup_layout_mount(layout, KATA_CGROUP_MEMORY);
+        if (mount)
+                snprintf(out, size, "%s%s", mount, parent);
+        kata_cgroup_layout_free(layout);
+}
+
+void top_exec_feed_start(const char *state_root, const kata_observe_snapshot *first)
 {
         pthread_mutex_lock(&feed.lock);
         if (feed.state != FEED_OFF) {
@@ -133,6 +165,7 @@ void top_exec_feed_start(const char *state_root)
         }
         feed.state = FEED_STARTING;
         feed.state_root = state_root ? strdup(state_root) : NULL;
+        common_parent(first, feed.scope, sizeof(feed.scope));
         pthread_mutex_unlock(&feed.lock);
         pthread_t t;
         pthread_attr_t attr;

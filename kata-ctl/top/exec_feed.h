@@ -1,7 +1,7 @@
 /* The eBPF exec stream for kata-ctl top: `kata-ctl trace exec` (kata-ctl/trace) runs on
- * a thread of its own over every exec on the host; its records are kept in a small ring
- * and attributed to sandboxes and containers by cgroup path. Without root, BTF or the
- * tracepoints the feed is simply unavailable and says why. One feed per process. */
+ * a thread of its own (over the sandboxes' cgroup parent, or the whole host); its records are kept
+ * in a small ring and attributed to sandboxes and containers by cgroup path. Without root, BTF or
+ * the tracepoints the feed is simply unavailable and says why. One feed per process. */
 #ifndef KATA_CTL_TOP_EXEC_FEED_H
 #define KATA_CTL_TOP_EXEC_FEED_H
 
@@ -21,8 +21,10 @@ typedef struct top_exec_event {
 } top_exec_event;
 
 /* Starts the tracing thread (no-op when already started). Never fails: a feed that
- * cannot run reports why through top_exec_feed_apply's exec_hint. */
-void top_exec_feed_start(const char *state_root);
+ * cannot run reports why through top_exec_feed_apply's exec_hint. When every sandbox
+ * of first (a snapshot, may be NULL) shares one cgroup parent, only that subtree is
+ * traced (sandboxes started later under it are followed); else every exec on the host. */
+void top_exec_feed_start(const char *state_root, const kata_observe_snapshot *first);
 
 /* Fills every sandbox's exec_per_sec from the execs seen since the previous call (or
  * sets exec_hint when the feed is not running). */

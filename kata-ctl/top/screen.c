@@ -88,8 +88,6 @@ int top_screen_run(const top_opts *opts, kata_error *err)
         top_install_signal_handlers();
         if ((r = start_curses(err)) < 0)
                 goto out;
-        if (opts->exec)
-                top_exec_feed_start(opts->root);
 
         uint64_t next_sample = 0; /* monotonic ns; 0: now */
         bool dirty = true;
@@ -104,8 +102,12 @@ int top_screen_run(const top_opts *opts, kata_error *err)
                         kata_observe_snapshot fresh;
                         kata_error serr = KATA_ERROR_INIT;
                         if (kata_observe_sample(o, &req, &fresh, &serr) == 0) {
-                                if (opts->exec)
+                                if (opts->exec) {
+                                        /* Started on the first snapshot: it narrows the
+                                         * trace to the sandboxes' cgroup parent. */
+                                        top_exec_feed_start(opts->root, &fresh);
                                         top_exec_feed_apply(&fresh);
+                                }
                                 kata_observe_snapshot_free(&snap);
                                 snap = fresh;
                                 status[0] = '\0';

@@ -146,7 +146,10 @@ static int sample_sandbox(kata_observe *o, const kata_observe_request *req,
         sb->agent_pid = st->agent_pid;
         sb->vmm_pid = st->vmm_pid;
 
-        if (obs_sandbox_cgroup(o, st, sb->cgroup, sizeof(sb->cgroup), &err) < 0) {
+        if (st->ncgroups == 0) {
+                /* Being created (or a driver without host cgroups): nothing to read. */
+                sb->cgroup[0] = '\0';
+        } else if (obs_sandbox_cgroup(o, st, sb->cgroup, sizeof(sb->cgroup), &err) < 0) {
                 sb->cgroup[0] = '\0';
                 snprintf(sb->error, sizeof(sb->error), "%s", err.msg);
         } else {

@@ -314,6 +314,7 @@ static void test_rows_come_and_go(void **state)
         const kata_observe_sandbox *sb2 = kata_observe_find_sandbox(&s, "sb2");
         assert_non_null(sb2);
         assert_int_equal(sb2->usage.source, KATA_OBSERVE_SOURCE_NONE);
+        assert_string_equal(sb2->error, ""); /* being created: not an error */
         kata_observe_snapshot_free(&s);
 
         /* The container's cgroup vanishes: its row stays (state says it runs) with no
