@@ -321,6 +321,15 @@ static struct agent_container *get_for_op(struct agent *a, const char *id, kata_
                 kata_error_set(err, ENOENT, "container %s not found", id);
                 return NULL;
         }
+        /* Fail at once rather than wait for a remove in progress to let go. */
+        pthread_mutex_lock(&a->lock);
+        bool removing = c->removing;
+        pthread_mutex_unlock(&a->lock);
+        if (removing) {
+                agent_container_put(a, c);
+                kata_error_set(err, EBUSY, "container %s is being removed", id);
+                return NULL;
+        }
         pthread_mutex_lock(&c->op_lock);
         return c;
 }
