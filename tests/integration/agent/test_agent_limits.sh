@@ -16,8 +16,8 @@ pidsdir=$(container_cgroup_dir pids /system.slice/kata-bomb.scope)
 assert_eq 16 "$(cat "$pidsdir/pids.max")" "pids.max"
 rpc StartContainer '{"container_id":"bomb"}' >/dev/null
 assert_eq armed "$(read_some bomb)" "bomb stdout"
-# Wait until the limit was hit at least once.
-for i in $(seq 1 100); do
+# Wait until the limit was hit at least once (a loaded machine may take a while).
+for i in $(seq 1 600); do
         events=$(awk '/^max/ {print $2}' "$pidsdir/pids.events")
         [ "${events:-0}" -gt 0 ] && break
         sleep 0.05
