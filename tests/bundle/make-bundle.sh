@@ -15,9 +15,9 @@
 # Needs busybox (Debian's busybox-static), runc (for `runc spec`) and jq.
 set -euo pipefail
 
-usage() {
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
-        exit 2
+usage() { # exit-status
+        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&"$(( ${1:-2} == 0 ? 1 : 2 ))"
+        exit "${1:-2}"
 }
 
 cgroups_path="" memory="" pids="" shares="" hostname="" cwd="" rw=false
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         --env) envs+=("$2"); shift 2 ;;
         --cwd) cwd=$2; shift 2 ;;
         --rw) rw=true; shift ;;
-        -h|--help) usage ;;
+        -h|--help) usage 0 ;;
         --) break ;;
         -*) echo "make-bundle.sh: unknown option $1" >&2; usage ;;
         *) break ;;
