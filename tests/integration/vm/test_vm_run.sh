@@ -18,6 +18,21 @@ assert_contains "$out" "/dev/vd" "container root on a virtio-blk disk"
 assert_contains "$(cat "$WORK/stderr")" "to-stderr" "container stderr relayed"
 assert_vm_gone "$id"
 
+# QEMU killed under a running sandbox: the backend notices and exits, the runtime sees
+# the VM gone, and delete --force still cleans everything.
+b2=$(make_bundle b2 -- sleep 600)
+rt create --bundle "$b2" "$id-k"
+qpid=$(cat "$ROOT/$id-k/qemu.pid")
+bpid=$(cat "$ROOT/$id-k/vsock-backend.pid")
+kill -9 "$qpid"
+for _ in $(seq 100); do
+        kill -0 "$bpid" 2>/dev/null || break
+        sleep 0.05
+done
+kill -0 "$bpid" 2>/dev/null && fail "the backend outlived QEMU"
+rt delete --force "$id-k" 2>/dev/null
+assert_vm_gone "$id-k"
+
 # A bad kernel path fails the create with a message naming it, and leaves nothing.
 sed -i 's|^kernel = .*|kernel = "/nonexistent/vmlinuz"|' "$CONF"
 status=0
