@@ -153,7 +153,8 @@ int kata_observe_snapshot_to_json(const kata_observe_snapshot *s, char **out, ka
                 json_object_array_add(p, e);
         }
         add(o, "problems", p);
-        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
         *out = text ? strdup(text) : NULL;
         json_object_put(o);
         if (!*out)
