@@ -35,11 +35,12 @@ enum kata_vsock_conn_state {
 };
 
 /* Control packets a connection owes the guest, sent as rx buffers become available. */
-#define PEND_REQUEST       0x1u
-#define PEND_RESPONSE      0x2u
-#define PEND_RST           0x4u
-#define PEND_SHUTDOWN      0x8u
-#define PEND_CREDIT_UPDATE 0x10u
+#define PEND_REQUEST        0x1u
+#define PEND_RESPONSE       0x2u
+#define PEND_RST            0x4u
+#define PEND_SHUTDOWN       0x8u
+#define PEND_CREDIT_UPDATE  0x10u
+#define PEND_CREDIT_REQUEST 0x20u
 
 struct kata_vsock_conn {
         struct kata_vsock_source src;
@@ -60,6 +61,7 @@ struct kata_vsock_conn {
 
         /* Host -> guest: the guest's credit. */
         uint32_t peer_buf_alloc, peer_fwd_cnt, tx_cnt;
+        bool credit_requested; /* CREDIT_REQUEST sent since the guest last had room */
 
         unsigned pending;
         bool host_readable; /* the host socket has data or EOF we have not read */

@@ -178,6 +178,13 @@ void kata_vsock_conn_sync(struct kata_vsock_backend *b, struct kata_vsock_conn *
                                       c->peer_port, strerror(errno));
                 c->events = want;
         }
+        /* Out of the guest's credit: ask once; its answer (or any packet showing room)
+         * re-arms the host socket. */
+        if (c->state == CONN_CONNECTED && c->fd >= 0 && !c->host_eof && !c->guest_shut_rcv &&
+            peer_free(c) == 0 && !c->credit_requested) {
+                c->pending |= PEND_CREDIT_REQUEST;
+                c->credit_requested = true;
+        }
         bool wants_rx =
             c->state != CONN_HANDSHAKE && (c->pending || (c->host_readable && can_read_host(c)));
         if (wants_rx && !c->in_pending_list)
@@ -341,6 +348,8 @@ static void handle_guest_packet(struct kata_vsock_backend *b, const struct kata_
         }
         c->peer_buf_alloc = p->buf_alloc;
         c->peer_fwd_cnt = p->fwd_cnt;
+        if (peer_free(c) > 0)
+                c->credit_requested = false;
         switch (p->op) {
         case VIRTIO_VSOCK_OP_REQUEST:
                 /* A second REQUEST for a live connection: the guest lost track of it. */
@@ -501,6 +510,11 @@ static ssize_t build_packet(struct kata_vsock_backend *b, struct kata_vsock_conn
                 /* Host EOF: it will send no more. It may still read (half close); if it
                  * closed for good, the guest's next write resets the connection. */
                 p->flags = VIRTIO_VSOCK_SHUTDOWN_SEND;
+                return 0;
+        }
+        if (c->pending & PEND_CREDIT_REQUEST) {
+                c->pending &= ~PEND_CREDIT_REQUEST;
+                fill_header(b, c, p, VIRTIO_VSOCK_OP_CREDIT_REQUEST);
                 return 0;
         }
         if (c->pending & PEND_CREDIT_UPDATE) {

@@ -49,7 +49,7 @@ struct fake_frontend {
         uint32_t listening[16];
         unsigned nlistening;
         uint32_t next_port;
-        unsigned orphan_resets, errors;
+        unsigned orphan_resets, errors, credit_requests;
 };
 
 static uint64_t now_ms(void)
@@ -290,6 +290,7 @@ static void on_packet(struct fake_frontend *ff, const struct virtio_vsock_hdr *h
                 c->rx_cnt += h->len;
                 break;
         case VIRTIO_VSOCK_OP_CREDIT_REQUEST:
+                ff->credit_requests++;
                 send_conn(ff, c, VIRTIO_VSOCK_OP_CREDIT_UPDATE, 0, NULL, 0);
                 break;
         default:
@@ -624,4 +625,9 @@ unsigned ff_orphan_resets(const struct fake_frontend *ff)
 unsigned ff_errors(const struct fake_frontend *ff)
 {
         return ff->errors;
+}
+
+unsigned ff_credit_requests(const struct fake_frontend *ff)
+{
+        return ff->credit_requests;
 }

@@ -74,5 +74,7 @@ void ff_send_raw(struct fake_frontend *ff, uint64_t src_cid, uint64_t dst_cid, u
 /* Packets received that matched no connection, and protocol errors seen. */
 unsigned ff_orphan_resets(const struct fake_frontend *ff);
 unsigned ff_errors(const struct fake_frontend *ff);
+/* CREDIT_REQUESTs the backend sent (each answered with a CREDIT_UPDATE). */
+unsigned ff_credit_requests(const struct fake_frontend *ff);
 
 #endif
