@@ -139,10 +139,11 @@ void top_render(const kata_observe_snapshot *s, const top_view *v, const top_inp
                  v->filter[0] ? ", filter \"" : "", v->filter, v->filter[0] ? "\"" : "");
         mvaddnstr(1, 0, line, cols);
 
-        attron(A_REVERSE | pair(PAIR_HEADER));
+        attr_t header = use_color ? pair(PAIR_HEADER) : A_REVERSE;
+        attron(header);
         mvhline(2, 0, ' ', cols);
         draw_row(2, cols, t, NULL, true);
-        attroff(A_REVERSE | pair(PAIR_HEADER));
+        attroff(header);
 
         /* The processes screen ends with the container's latest execs when the feed
          * runs (else its hint is on the last line). */

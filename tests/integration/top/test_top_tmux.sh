@@ -101,6 +101,22 @@ assert_contains "$out" "kata-ctl top" "title after resize"
 assert_not_contains "$out" "EXEC/s" "header cut to 60 columns"
 assert_eq 60 "$(tmux display -p -t "$SESSION" '#{pane_width}')" "pane width"
 
+# Colors on a TTY (the header), none with NO_COLOR.
+has_color() { tmux capture-pane -e -p -t "$1" | grep -q $'\e\[4[0-7]m'; }
+has_color "$SESSION" || fail "no colors on the screen"
+pass
+tmux new-session -d -s "$SESSION-nc" -x 100 -y 12 \
+        "NO_COLOR=1 TERM=xterm-256color '$TOP' top -d 0.5 --no-exec --root '$ROOT'; sleep 30"
+trap 'kill_session; tmux kill-session -t "$SESSION-nc" 2>/dev/null; runtime_cleanup' EXIT
+for i in $(seq 50); do
+        tmux capture-pane -p -t "$SESSION-nc" | grep -q "sandboxes  (" && break
+        sleep 0.1
+done
+assert_contains "$(tmux capture-pane -p -t "$SESSION-nc")" "sandboxes  (" "NO_COLOR screen"
+! has_color "$SESSION-nc" || fail "colors with NO_COLOR set: $(tmux capture-pane -e -p -t "$SESSION-nc" | cat -v)"
+pass
+tmux kill-session -t "$SESSION-nc"
+
 # Help, then quit.
 keys '?'
 wait_screen "kata-ctl top keys"
