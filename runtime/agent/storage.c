@@ -153,6 +153,55 @@ static bool is_mounted(const char *dir)
         return stat(dir, &self) == 0 && stat(up, &parent) == 0 && self.st_dev != parent.st_dev;
 }
 
+static bool has_driver_option(const Grpc__Storage *s, const char *opt)
+{
+        for (size_t i = 0; i < s->n_driver_options; i++)
+                if (s->driver_options[i] && strcmp(s->driver_options[i], opt) == 0)
+                        return true;
+        return false;
+}
+
+static int mount_disk(const Grpc__Storage *s, const char *dev, const char *target,
+                      unsigned long flags, const char *data, kata_error *err)
+{
+        if (kata_mkdir_p(target, 0755, err) < 0)
+                return -err->code;
+        /* A hot-plugged disk's node can exist a moment before the disk opens (ENXIO). */
+        uint64_t deadline = kata_now_monotonic_ns() + AGENT_STORAGE_WAIT_MS * 1000000ull;
+        while (mount(dev, target, s->fstype, flags, data[0] ? data : NULL) < 0) {
+                if (errno != ENXIO || kata_now_monotonic_ns() >= deadline)
+                        return kata_error_errno(err, errno, "storage %s: mount %s (%s) on %s",
+                                                s->source, dev, s->fstype, target);
+                usleep(10000);
+        }
+        return 0;
+}
+
+/* The disk read-only at <mp>-lower, a tmpfs at <mp>-rw for the upper and work
+ * directories, and the overlay of both at <mp>: the container writes to guest memory. */
+static int mount_overlay(const Grpc__Storage *s, const char *dev, const char *data, kata_error *err)
+{
+        char lower[PATH_MAX], rw[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], opts[4 * PATH_MAX];
+        snprintf(lower, sizeof(lower), "%s-lower", s->mount_point);
+        snprintf(rw, sizeof(rw), "%s-rw", s->mount_point);
+        snprintf(upper, sizeof(upper), "%s/upper", rw);
+        snprintf(work, sizeof(work), "%s/work", rw);
+        int r = mount_disk(s, dev, lower, MS_RDONLY, data, err);
+        if (r < 0)
+                return r;
+        if (kata_mkdir_p(rw, 0755, err) < 0)
+                return -err->code;
+        if (mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+                return kata_error_errno(err, errno, "storage %s: tmpfs on %s", s->source, rw);
+        if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)
+                return kata_error_errno(err, errno, "storage %s: mkdir in %s", s->source, rw);
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+        if (mount("overlay", s->mount_point, "overlay", 0, opts) < 0)
+                return kata_error_errno(err, errno, "storage %s: overlay on %s", s->source,
+                                        s->mount_point);
+        return 0;
+}
+
 static int storage_mount(const Grpc__Storage *s, kata_error *err)
 {
         const char *driver = s->driver ? s->driver : "";
@@ -187,15 +236,13 @@ static int storage_mount(const Grpc__Storage *s, kata_error *err)
                         snprintf(data + len, sizeof(data) - len, "%s%s", len ? "," : "", o);
                 }
         }
-        /* A hot-plugged disk's node can exist a moment before the disk opens (ENXIO). */
-        uint64_t deadline = kata_now_monotonic_ns() + AGENT_STORAGE_WAIT_MS * 1000000ull;
-        while (mount(dev, s->mount_point, s->fstype, flags, data[0] ? data : NULL) < 0) {
-                if (errno != ENXIO || kata_now_monotonic_ns() >= deadline)
-                        return kata_error_errno(err, errno, "storage %s: mount %s (%s) on %s",
-                                                s->source, dev, s->fstype, s->mount_point);
-                usleep(10000);
-        }
-        kata_log_info("storage %s: %s mounted on %s", s->source, dev, s->mount_point);
+        bool overlay = has_driver_option(s, AGENT_STORAGE_OVERLAY);
+        r = overlay ? mount_overlay(s, dev, data, err)
+                    : mount_disk(s, dev, s->mount_point, flags, data, err);
+        if (r < 0)
+                return r;
+        kata_log_info("storage %s: %s mounted on %s%s", s->source, dev, s->mount_point,
+                      overlay ? " (overlay, upper in memory)" : "");
         return 0;
 }
 

@@ -9,6 +9,10 @@
 #include "agent.pb-c.h"
 #include "common/error.h"
 
+/* driver_options entry: mount the disk read-only under an overlay whose upper layer
+ * is a tmpfs (a writable container root whose writes stay in guest memory). */
+#define AGENT_STORAGE_OVERLAY "kata.overlay=tmpfs"
+
 /* How long a hot-plugged disk may take to show up in the guest. */
 #define AGENT_STORAGE_WAIT_MS 10000
 
@@ -20,8 +24,9 @@ int agent_storage_device(const char *sys_root, const char *source, int wait_ms, 
                          size_t dev_size, kata_error *err);
 
 /* Mounts each storage (driver "blk" or "virtio-blk"; fstype; options "ro" or
- * filesystem data) on its mount_point, creating the directory. A storage already
- * mounted there is left alone. Errors name the storage's source. */
+ * filesystem data; driver_options AGENT_STORAGE_OVERLAY) on its mount_point, creating
+ * the directory. A storage already mounted there is left alone. Errors name the
+ * storage's source. */
 int agent_storages_mount(Grpc__Storage *const *storages, size_t n, kata_error *err);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct driver_container_rootfs {
         Grpc__Storage storage;
         Grpc__Storage *storages[1];
         char *options[1];
+        char *driver_options[1];
         char source[64];
         char fstype[16];
         char mount_point[256];

@@ -42,6 +42,9 @@
 #define BACKEND_READY_TIMEOUT_MS 5000
 #define GUEST_ROOTFS_DIR         "/run/kata-containers"
 #define TRACE_FORWARDER_SOCKET   "trace-forwarder.sock"
+/* The agent's storage option for an overlay with its upper layer in guest memory
+ * (runtime/agent/storage.h). */
+#define GUEST_OVERLAY_OPTION "kata.overlay=tmpfs"
 
 static const char *cgroup_parent(const runtime_opts *o)
 {
@@ -671,13 +674,14 @@ static int qemu_container_rootfs(runtime_opts *o, kata_sandbox_state *st, const 
                 return r;
         char image[KATA_STATE_PATH_MAX];
         snprintf(image, sizeof(image), "%s/disk%u-%s.img", p.dir, slot, cid);
-        bool readonly = req->oci->root->readonly;
+        /* The disk is never written: a writable root gets an overlay in guest memory. */
+        bool writable = !req->oci->root->readonly;
         uint64_t t0 = kata_now_monotonic_ns();
         if ((r = qemu_disk_build(req->oci->root->path, image, err)) < 0)
                 return kata_error_prefix(err, "container %s root filesystem", cid);
         uint64_t t1 = kata_now_monotonic_ns();
         bool q35 = machine_is_q35(o);
-        if ((r = qemu_disk_hotplug(p.qmp, q35, slot, image, readonly, err)) < 0) {
+        if ((r = qemu_disk_hotplug(p.qmp, q35, slot, image, true, err)) < 0) {
                 unlink(image);
                 return kata_error_prefix(err, "container %s", cid);
         }
@@ -689,13 +693,16 @@ static int qemu_container_rootfs(runtime_opts *o, kata_sandbox_state *st, const 
         qemu_disk_pci_path(q35, slot, out->source, sizeof(out->source));
         snprintf(out->fstype, sizeof(out->fstype), "ext4");
         snprintf(out->mount_point, sizeof(out->mount_point), "%s/%s/rootfs", GUEST_ROOTFS_DIR, cid);
-        out->options[0] = readonly ? "ro" : "rw";
+        out->options[0] = "ro";
+        out->driver_options[0] = GUEST_OVERLAY_OPTION;
         out->storage.driver = "blk";
         out->storage.source = out->source;
         out->storage.fstype = out->fstype;
         out->storage.mount_point = out->mount_point;
         out->storage.n_options = 1;
         out->storage.options = out->options;
+        out->storage.n_driver_options = writable ? 1 : 0;
+        out->storage.driver_options = out->driver_options;
         out->storages[0] = &out->storage;
         req->n_storages = 1;
         req->storages = out->storages;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two containers in one VM: the second one's rootfs is hot-plugged into the running VM
-# (QMP) as a second disk; both run, each sees its own root; a plain delete (no --force)
-# stops the VM cleanly (the agent powers off) and leaves nothing.
+# (QMP) as a second disk; both run, each sees its own root; delete stops the VM cleanly
+# (the agent powers off) and leaves nothing.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/vm/vm-lib.sh"
 vm_setup
@@ -21,6 +21,10 @@ assert_eq second "$(rt exec "$pod-c2" -- cat /which)" "second container's root"
 disks=$(rt exec "$pod" -- cat /proc/partitions)
 assert_contains "$disks" "vda" "first disk"
 assert_contains "$disks" "vdb" "hot-plugged second disk"
+# A writable root is an overlay whose upper layer is in guest memory (the disk itself
+# is attached read-only); a read-only root is the disk.
+assert_contains "$(rt exec "$pod" -- grep " / " /proc/mounts)" "overlay / overlay" "writable root"
+assert_contains "$(rt exec "$pod-c2" -- grep " / " /proc/mounts)" "/dev/vd" "read-only root"
 # A writable root is writable, a read-only one is not.
 rt exec "$pod" -- sh -c 'echo x >/written'
 assert_eq x "$(rt exec "$pod" -- cat /written)" "write to the writable root"
