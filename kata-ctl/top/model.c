@@ -164,9 +164,20 @@ static void cell_percent(top_row *r, int col, bool valid, double v)
         }
 }
 
+/* Process names and arguments come from containers (and, inside a VM, from its agent):
+ * control characters would reach the terminal in text frames, so they show as '?'. */
+static void sanitize(char *s)
+{
+        for (unsigned char *p = (unsigned char *)s; *p; p++) {
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        }
+}
+
 static void cell_text(top_row *r, int col, const char *s)
 {
         snprintf(r->cells[col], TOP_CELL_MAX, "%s", s);
+        sanitize(r->cells[col]);
 }
 
 static void sandbox_row(const kata_observe_sandbox *sb, top_row *r)
@@ -223,7 +234,10 @@ static int process_row(const kata_observe_process *p, top_row *r)
         cell_bytes(r, PR_RSS, true, p->rss_bytes);
         cell_text(r, PR_COMM, p->comm);
         r->wide = strdup(p->args[0] ? p->args : p->comm);
-        return r->wide ? 0 : -ENOMEM;
+        if (!r->wide)
+                return -ENOMEM;
+        sanitize(r->wide);
+        return 0;
 }
 
 static bool row_matches(const top_row *r, size_t ncols, const char *filter)

@@ -257,6 +257,28 @@ static void test_selection_follows_rows(void **state)
         kata_observe_snapshot_free(&s);
 }
 
+static void test_control_characters(void **state)
+{
+        (void)state;
+        kata_observe_snapshot s;
+        make_snapshot(&s);
+        kata_observe_process *p = &s.sandboxes[1].containers[1].processes[0];
+        snprintf(p->comm, sizeof(p->comm), "evil\x1b[2J");
+        free(p->args);
+        p->args = strdup("rm\x1b]0;title\x07 -rf\n");
+        top_view v;
+        top_view_init(&v);
+        v.level = TOP_LEVEL_PROCESSES;
+        snprintf(v.sandbox, sizeof(v.sandbox), "beta");
+        snprintf(v.container, sizeof(v.container), "beta-busy");
+        top_table t = {0};
+        build(&s, &v, &t);
+        assert_string_equal(t.rows[0].cells[7], "evil?[2J");
+        assert_string_equal(t.rows[0].wide, "rm?]0;title? -rf?");
+        top_table_free(&t);
+        kata_observe_snapshot_free(&s);
+}
+
 static void test_format(void **state)
 {
         (void)state;
@@ -283,6 +305,7 @@ int main(void)
             cmocka_unit_test(test_filter),
             cmocka_unit_test(test_drill_down_and_back),
             cmocka_unit_test(test_selection_follows_rows),
+            cmocka_unit_test(test_control_characters),
             cmocka_unit_test(test_format),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
