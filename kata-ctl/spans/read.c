@@ -75,12 +75,22 @@ struct sink_ctx {
         size_t events;
 };
 
-static const char *str_field(const bt_field *payload, const char *name)
+/* A copy of the string member `name` (NULL when missing or out of memory; *oom says
+ * which). Bounded by the field's length, not its NUL: libbabeltrace2 2.0.4 (Debian 12)
+ * empties a string field by setting its length to 0 without terminating the buffer, so
+ * an empty string (a root span's parent_span_id) reads back, through
+ * bt_field_string_get_value(), as the text an earlier event left in the recycled field. */
+static char *str_field(const bt_field *payload, const char *name, bool *oom)
 {
         const bt_field *f = bt_field_structure_borrow_member_field_by_name_const(payload, name);
         if (!f || bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRING)
                 return NULL;
-        return bt_field_string_get_value(f);
+        uint64_t len = bt_field_string_get_length(f);
+        const char *v = len ? bt_field_string_get_value(f) : "";
+        char *copy = strndup(v ? v : "", (size_t)len);
+        if (!copy)
+                *oom = true;
+        return copy;
 }
 
 static bool u64_field(const bt_field *payload, const char *name, uint64_t *out)
@@ -105,8 +115,8 @@ static int take_event(struct sink_ctx *ctx, const bt_message *msg)
 {
         const bt_event *ev = bt_message_event_borrow_event_const(msg);
         const bt_event_class *ec = bt_event_borrow_class_const(ev);
-        const char *name = bt_event_class_get_name(ec);
-        if (!name || strcmp(name, KATA_SPANS_EVENT_NAME) != 0)
+        const char *event_name = bt_event_class_get_name(ec);
+        if (!event_name || strcmp(event_name, KATA_SPANS_EVENT_NAME) != 0)
                 return 0;
         ctx->events++;
         const bt_field *payload = bt_event_borrow_payload_field_const(ev);
@@ -114,23 +124,42 @@ static int take_event(struct sink_ctx *ctx, const bt_message *msg)
                 ctx->set->invalid++;
                 return 0;
         }
-        kata_span_fields f = {
-            .trace_id = str_field(payload, "trace_id"),
-            .span_id = str_field(payload, "span_id"),
-            .parent_span_id = str_field(payload, "parent_span_id"),
-            .name = str_field(payload, "name"),
-            .source = str_field(payload, "source"),
-            .sandbox_id = str_field(payload, "sandbox_id"),
-            .container_id = str_field(payload, "container_id"),
-            .status = str_field(payload, "status"),
-            .attributes = str_field(payload, "attributes"),
-        };
-        if (!u64_field(payload, "start_ns", &f.start_ns) ||
-            !u64_field(payload, "end_ns", &f.end_ns)) {
+        bool oom = false;
+        char *trace_id = str_field(payload, "trace_id", &oom),
+             *span_id = str_field(payload, "span_id", &oom),
+             *parent = str_field(payload, "parent_span_id", &oom),
+             *name = str_field(payload, "name", &oom), *source = str_field(payload, "source", &oom),
+             *sandbox = str_field(payload, "sandbox_id", &oom),
+             *container = str_field(payload, "container_id", &oom),
+             *status = str_field(payload, "status", &oom),
+             *attributes = str_field(payload, "attributes", &oom);
+        kata_span_fields f = {.trace_id = trace_id,
+                              .span_id = span_id,
+                              .parent_span_id = parent,
+                              .name = name,
+                              .source = source,
+                              .sandbox_id = sandbox,
+                              .container_id = container,
+                              .status = status,
+                              .attributes = attributes};
+        int r = 0;
+        if (oom)
+                r = kata_error_errno(ctx->err, ENOMEM, "span fields");
+        else if (!u64_field(payload, "start_ns", &f.start_ns) ||
+                 !u64_field(payload, "end_ns", &f.end_ns))
                 ctx->set->invalid++;
-                return 0;
-        }
-        return kata_span_set_add(ctx->set, &f, ctx->err);
+        else
+                r = kata_span_set_add(ctx->set, &f, ctx->err);
+        free(trace_id);
+        free(span_id);
+        free(parent);
+        free(name);
+        free(source);
+        free(sandbox);
+        free(container);
+        free(status);
+        free(attributes);
+        return r;
 }
 
 static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_message_iterator *it,

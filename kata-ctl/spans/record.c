@@ -259,10 +259,7 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
         if (ret < 0)
                 return lttng_fail(err, ret, "creating the session");
         session_made = true;
-        /* Per-process buffers: the traced processes are short-lived kata-runtime commands,
-         * and with per-UID buffers we saw root spans come out with another process's span
-         * id as parent (records of successive processes mixed in the shared buffer). */
-        struct lttng_domain dom = {.type = LTTNG_DOMAIN_UST, .buf_type = LTTNG_BUFFER_PER_PID};
+        struct lttng_domain dom = {.type = LTTNG_DOMAIN_UST, .buf_type = LTTNG_BUFFER_PER_UID};
         handle = lttng_create_handle(session, &dom);
         ev = lttng_event_create();
         if (!handle || !ev) {

@@ -508,6 +508,43 @@ static void test_read_ctf_errors(void **state)
         kata_span_set_free(&set);
 }
 
+/* A real LTTng trace (tests/unit/spans/ctf-relayed): 4 frames of 20 agent spans relayed by
+ * kata-trace-forwarder, span fx-N-0 the root of fx-N-1..19. The roots after the first come
+ * after spans with a parent in the same stream: babeltrace2 2.0.4 shows their empty
+ * parent_span_id as the previous event's. */
+static void test_read_ctf_fixture(void **state)
+{
+        (void)state;
+        kata_span_set set;
+        kata_error err = KATA_ERROR_INIT;
+        kata_span_set_init(&set);
+        if (kata_spans_read_ctf("tests/unit/spans/ctf-relayed", &set, &err) < 0)
+                fail_msg("reading the fixture: %s", err.msg);
+        assert_int_equal(set.n_spans, 80);
+        assert_int_equal(set.n_traces, 4);
+        assert_int_equal(set.n_roots, 4);
+        assert_int_equal(set.n_orphans, 0);
+        assert_int_equal(set.invalid, 0);
+        unsigned seen = 0;
+        for (size_t t = 0; t < set.n_traces; t++) {
+                const kata_span_trace *tr = &set.traces[t];
+                assert_int_equal(tr->n_tops, 1);
+                kata_span *root = tr->tops[0];
+                unsigned frame = 9;
+                char tail = 0;
+                assert_int_equal(sscanf(root->name, "fx-%u-0%c", &frame, &tail), 1);
+                assert_true(frame < 4 && !(seen & (1u << frame)));
+                seen |= 1u << frame;
+                assert_string_equal(root->parent_span_id, "");
+                assert_string_equal(root->source, "agent");
+                assert_int_equal(root->n_children, 19);
+                for (size_t i = 0; i < root->n_children; i++)
+                        assert_string_equal(root->children[i]->parent_span_id, root->span_id);
+        }
+        assert_int_equal(seen, 0xf);
+        kata_span_set_free(&set);
+}
+
 static void test_format_names(void **state)
 {
         (void)state;
@@ -541,6 +578,7 @@ int main(void)
             cmocka_unit_test(test_expect_files_parse),
             cmocka_unit_test(test_format_names),
             cmocka_unit_test(test_read_ctf_errors),
+            cmocka_unit_test(test_read_ctf_fixture),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
