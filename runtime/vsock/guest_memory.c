@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 static int range_ok(uint64_t start, uint64_t size)
 {
@@ -41,6 +42,16 @@ int kata_guest_mem_map(struct kata_guest_mem *mem, int fd, uint64_t gpa, uint64_
                 return kata_error_set(err, EINVAL,
                                       "memory region mmap offset 0x%llx + size 0x%llx overflows",
                                       (unsigned long long)mmap_offset, (unsigned long long)size);
+        /* Touching a page past the end of the file would kill us with SIGBUS. */
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return kata_error_errno(err, errno, "memory region fd");
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < mmap_offset + size)
+                return kata_error_set(err, EINVAL,
+                                      "memory region of 0x%llx bytes at offset 0x%llx goes past "
+                                      "the end of its file (0x%llx bytes)",
+                                      (unsigned long long)size, (unsigned long long)mmap_offset,
+                                      (unsigned long long)st.st_size);
         size_t len = (size_t)(mmap_offset + size);
         void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (base == MAP_FAILED)

@@ -1,17 +1,21 @@
 /* Feeds a sequence of vhost-user messages (12-byte header, then the payload the header
  * announces, cut at the input's end) to the backend's validator and device state machine.
- * Requests that carry an fd get a fresh eventfd, except SET_MEM_TABLE (no fd: it must be
- * rejected, never mapped). When a ring becomes usable, a few chains are popped from it. */
+ * Requests that carry an fd get a fresh eventfd; SET_MEM_TABLE gets one 64 KiB memfd per
+ * region, so regions past its end must be refused before anything touches them. When a ring becomes
+ * usable, a few chains are popped from it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vsock/vhost_user.h"
 
-#define MEM_GPA  0x1000u
-#define MEM_UVA  0x100000u
-#define MEM_SIZE 0x10000u
+#define MEM_GPA    0x1000u
+#define MEM_UVA    0x100000u
+#define MEM_SIZE   0x10000u
+#define MEMFD_SIZE 0x10000
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,12 +39,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         n = size - off;
                 memcpy(msg.payload.raw, data + off, n);
                 off += n;
-                int fds[1];
+                int fds[KATA_GUEST_MEM_MAX_REGIONS];
                 size_t nfds = 0;
                 bool wants_fd = msg.hdr.request == KATA_VU_SET_VRING_KICK ||
                                 msg.hdr.request == KATA_VU_SET_VRING_CALL ||
                                 msg.hdr.request == KATA_VU_SET_VRING_ERR;
-                if (wants_fd && !(msg.payload.u64 & KATA_VU_VRING_NOFD)) {
+                if (msg.hdr.request == KATA_VU_SET_MEM_TABLE && msg.payload.mem.nregions >= 1 &&
+                    msg.payload.mem.nregions <= KATA_GUEST_MEM_MAX_REGIONS) {
+                        /* Small memfds: the size check must refuse regions past their end. */
+                        int mfd = memfd_create("fuzz-ram", MFD_CLOEXEC);
+                        if (mfd >= 0 && ftruncate(mfd, MEMFD_SIZE) == 0) {
+                                for (uint32_t i = 0; i < msg.payload.mem.nregions; i++)
+                                        fds[nfds++] = i ? dup(mfd) : mfd;
+                        } else if (mfd >= 0) {
+                                close(mfd);
+                        }
+                } else if (wants_fd && !(msg.payload.u64 & KATA_VU_VRING_NOFD)) {
                         fds[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
                         if (fds[0] >= 0)
                                 nfds = 1;

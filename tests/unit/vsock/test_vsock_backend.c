@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -651,6 +652,30 @@ static void test_malformed_vhost_user(void **state)
         free(e);
 }
 
+/* A memory region larger than its file would SIGBUS us on first touch: refused. */
+static void test_mem_table_past_file_end(void **state)
+{
+        (void)state;
+        struct env *e = env_new(false, true);
+        int mfd = memfd_create("small", MFD_CLOEXEC);
+        assert_int_equal(ftruncate(mfd, 4096), 0);
+        struct {
+                uint32_t n, pad;
+                struct kata_vu_mem_region r;
+        } mt = {1, 0, {0x100000, 1 << 20, 0x7f0000000000ull, 0}};
+        assert_int_equal(
+            ff_vu_request(e->ff, KATA_VU_SET_MEM_TABLE, 0, &mt, sizeof(mt), mfd, NULL, 0), 0);
+        close(mfd);
+        pthread_join(e->thread, NULL);
+        assert_true(e->run_rc < 0);
+        assert_non_null(strstr(e->err.msg, "past the end"));
+        ff_stop(e->ff);
+        kata_vsock_backend_free(e->b);
+        assert_int_not_equal(access(e->vu_path, F_OK), 0);
+        rmdir(e->dir);
+        free(e);
+}
+
 static void test_binary_exits_with_frontend(void **state)
 {
         (void)state;
@@ -719,6 +744,7 @@ int main(void)
             cmocka_unit_test(test_guest_stops_reading),
             cmocka_unit_test(test_bad_chains_and_packets),
             cmocka_unit_test(test_malformed_vhost_user),
+            cmocka_unit_test(test_mem_table_past_file_end),
             cmocka_unit_test(test_bulk_both_ways),
             cmocka_unit_test(test_binary_exits_with_frontend),
         };
