@@ -85,7 +85,7 @@ static ssize_t read_file(obs_cgfiles *f, int i, char *buf, size_t size)
 }
 
 /* "key value" lines (cpu.stat, memory.stat, memory.events, memory.oom_control). */
-static bool key_value(const char *text, const char *key, uint64_t *out)
+bool obs_cg_key_value(const char *text, const char *key, uint64_t *out)
 {
         size_t n = strlen(key);
         for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
@@ -148,16 +148,16 @@ int obs_cgfiles_read(obs_cgfiles *f, kata_observe_usage *u, kata_error *err)
                         }
                         break;
                 case OBS_CG_CPU_STAT:
-                        if (v2 && key_value(buf, "usage_usec", &v)) {
+                        if (v2 && obs_cg_key_value(buf, "usage_usec", &v)) {
                                 u->cpu_valid = true;
                                 u->cpu_usage_ns = v * 1000;
                         }
-                        key_value(buf, "nr_periods", &u->cpu_periods);
-                        key_value(buf, "nr_throttled", &u->cpu_throttled_periods);
-                        if (v2 && key_value(buf, "throttled_usec", &v))
+                        obs_cg_key_value(buf, "nr_periods", &u->cpu_periods);
+                        obs_cg_key_value(buf, "nr_throttled", &u->cpu_throttled_periods);
+                        if (v2 && obs_cg_key_value(buf, "throttled_usec", &v))
                                 u->cpu_throttled_ns = v * 1000;
                         else if (!v2)
-                                key_value(buf, "throttled_time", &u->cpu_throttled_ns);
+                                obs_cg_key_value(buf, "throttled_time", &u->cpu_throttled_ns);
                         break;
                 case OBS_CG_MEM_USAGE:
                         if (one_value(buf, &v)) {
@@ -174,20 +174,20 @@ int obs_cgfiles_read(obs_cgfiles *f, kata_observe_usage *u, kata_error *err)
                 case OBS_CG_MEM_STAT: {
                         uint64_t inactive = 0;
                         if (v2) {
-                                key_value(buf, "file", &u->memory_cache_bytes);
-                                key_value(buf, "inactive_file", &inactive);
+                                obs_cg_key_value(buf, "file", &u->memory_cache_bytes);
+                                obs_cg_key_value(buf, "inactive_file", &inactive);
                         } else {
-                                if (!key_value(buf, "total_cache", &u->memory_cache_bytes))
-                                        key_value(buf, "cache", &u->memory_cache_bytes);
-                                if (!key_value(buf, "total_inactive_file", &inactive))
-                                        key_value(buf, "inactive_file", &inactive);
+                                if (!obs_cg_key_value(buf, "total_cache", &u->memory_cache_bytes))
+                                        obs_cg_key_value(buf, "cache", &u->memory_cache_bytes);
+                                if (!obs_cg_key_value(buf, "total_inactive_file", &inactive))
+                                        obs_cg_key_value(buf, "inactive_file", &inactive);
                         }
                         u->memory_working_set_bytes =
                             inactive < u->memory_usage_bytes ? u->memory_usage_bytes - inactive : 0;
                         break;
                 }
                 case OBS_CG_MEM_EVENTS:
-                        key_value(buf, "oom_kill", &u->oom_kills);
+                        obs_cg_key_value(buf, "oom_kill", &u->oom_kills);
                         break;
                 case OBS_CG_PIDS_CURRENT:
                         if (one_value(buf, &v)) {

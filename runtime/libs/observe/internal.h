@@ -32,6 +32,8 @@ int obs_cgfiles_open(const kata_cgroup_layout *layout, const kata_cgroup *cg, ob
 /* Fills u (source HOST, no CPU%); -ENOENT once the cgroup is gone. */
 int obs_cgfiles_read(obs_cgfiles *f, kata_observe_usage *u, kata_error *err);
 void obs_cgfiles_close(obs_cgfiles *f);
+/* The value of "key N" lines (cpu.stat, memory.stat, memory.events...). */
+bool obs_cg_key_value(const char *text, const char *key, uint64_t *out);
 
 typedef struct obs_entry {
         char *key;
@@ -94,6 +96,11 @@ int obs_procs_from_host(kata_observe *o, const char *sid, int ns_level, const ka
 /* Depth of pid's own pid namespace as seen from proc_root (NSpid entries - 1), -1 unknown. */
 int obs_pid_ns_level(kata_observe *o, int64_t pid);
 void obs_procs_sort(kata_observe_process *p, size_t n);
+/* Parsers of /proc/PID/stat (after "PID (comm) ": state, ppid, times, start, RSS; -EINVAL
+ * when malformed) and /proc/PID/status (NSpid, Uid); both modify text (strtok). */
+int obs_proc_parse_stat(char *text, kata_observe_process *p, uint64_t *ticks, uint64_t *start,
+                        uint64_t *rss_pages);
+void obs_proc_parse_status(char *text, int ns_level, kata_observe_process *p);
 void obs_procs_free(kata_observe_process *p, size_t n);
 
 /* agent.c */

@@ -33,8 +33,8 @@ void obs_procs_sort(kata_observe_process *p, size_t n)
 
 /* /proc/PID/stat after "(comm)": field 3 onwards. comm may hold ')' or spaces, so the
  * last ')' ends it. */
-static int parse_stat(char *text, kata_observe_process *p, uint64_t *ticks, uint64_t *start,
-                      uint64_t *rss_pages)
+int obs_proc_parse_stat(char *text, kata_observe_process *p, uint64_t *ticks, uint64_t *start,
+                        uint64_t *rss_pages)
 {
         char *open = strchr(text, '(');
         char *close = strrchr(text, ')');
@@ -91,7 +91,7 @@ static int nspid_count(char *line)
         return n;
 }
 
-static void parse_status(char *text, int ns_level, kata_observe_process *p)
+void obs_proc_parse_status(char *text, int ns_level, kata_observe_process *p)
 {
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -164,7 +164,7 @@ static int read_process(kata_observe *o, const char *sid, int ns_level, pid_t pi
         if (kata_read_file_at(o->proc_root, path, 1 << 16, &text, NULL, NULL) < 0)
                 return -ENOENT;
         uint64_t ticks = 0, start = 0, rss_pages = 0;
-        int r = parse_stat(text, p, &ticks, &start, &rss_pages);
+        int r = obs_proc_parse_stat(text, p, &ticks, &start, &rss_pages);
         free(text);
         if (r < 0)
                 return -ENOENT;
@@ -173,7 +173,7 @@ static int read_process(kata_observe *o, const char *sid, int ns_level, pid_t pi
 
         snprintf(path, sizeof(path), "/%d/status", (int)pid);
         if (kata_read_file_at(o->proc_root, path, 1 << 16, &text, NULL, NULL) == 0) {
-                parse_status(text, ns_level, p);
+                obs_proc_parse_status(text, ns_level, p);
                 free(text);
         }
         snprintf(path, sizeof(path), "/%d/cmdline", (int)pid);
