@@ -2,6 +2,7 @@
 #include "agent/rpc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,26 @@ struct rpc_entry {
         struct agent *agent;
         kata_ttrpc_handler fn;
         const char *method;
+        char span_name[64]; /* Kata's name for the RPC's span: create_container */
 };
+
+/* CreateContainer -> create_container, GetOOMEvent -> get_oom_event: the span names
+ * Kata's agent uses, so existing trace analyses keep working. */
+static void span_name_from_method(const char *method, char *out, size_t size)
+{
+        size_t n = 0;
+        for (size_t i = 0; method[i] && n + 2 < size; i++) {
+                char c = method[i];
+                bool upper = c >= 'A' && c <= 'Z';
+                bool prev_lower = i > 0 && method[i - 1] >= 'a' && method[i - 1] <= 'z';
+                bool prev_upper = i > 0 && method[i - 1] >= 'A' && method[i - 1] <= 'Z';
+                bool next_lower = method[i + 1] >= 'a' && method[i + 1] <= 'z';
+                if (upper && n > 0 && (prev_lower || (prev_upper && next_lower)))
+                        out[n++] = '_';
+                out[n++] = upper ? (char)(c - 'A' + 'a') : c;
+        }
+        out[n] = '\0';
+}
 static struct rpc_entry entries[KATA_ARRAY_SIZE(handlers)];
 
 /* The request's container_id, when its type has one (read through the descriptor). */
@@ -72,11 +92,12 @@ static int traced_call(void *user, const kata_ttrpc_call_info *info,
         kata_error err = KATA_ERROR_INIT;
         const char *tp = kata_ttrpc_metadata_get(info, KATA_TRACEPARENT_KEY);
         if (tp && kata_traceparent_parse(tp, &parent, &err) == 0)
-                span = kata_span_begin_remote(e->method, &parent);
+                span = kata_span_begin_remote(e->span_name, &parent);
         else
-                span = kata_span_begin(e->method, NULL);
+                span = kata_span_begin(e->span_name, NULL);
         kata_span_set_kind(span, KATA_SPAN_KIND_SERVER);
         kata_span_set_attr_str(span, "rpc.service", info->service);
+        kata_span_set_attr_str(span, "rpc.method", info->method);
         if (e->agent->sandbox_id[0])
                 kata_span_set_sandbox_id(span, e->agent->sandbox_id);
         const char *cid = request_container_id(request);
@@ -96,7 +117,9 @@ static int traced_call(void *user, const kata_ttrpc_call_info *info,
 int agent_rpc_register(struct agent *a, kata_ttrpc_server *s, kata_error *err)
 {
         for (size_t i = 0; i < KATA_ARRAY_SIZE(handlers); i++) {
-                entries[i] = (struct rpc_entry){a, handlers[i].handler, handlers[i].method};
+                entries[i] = (struct rpc_entry){a, handlers[i].handler, handlers[i].method, {0}};
+                span_name_from_method(handlers[i].method, entries[i].span_name,
+                                      sizeof(entries[i].span_name));
                 int r =
                     kata_ttrpc_server_register_method(s, handlers[i].service, handlers[i].method,
                                                       traced_call, NULL, &entries[i], err);

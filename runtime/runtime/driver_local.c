@@ -57,6 +57,35 @@ static int agent_binary(const runtime_opts *o, char *out, size_t size, kata_erro
         return 0;
 }
 
+/* The agent sends its spans to host port 10240, i.e. <sandbox dir>/kata.hvsock_10240;
+ * that name leads to the one forwarder socket of the host. The link is relative: the
+ * agent resolves it through a handle on the sandbox directory opened before it mounted
+ * its own /run, so "../.." walks the host's tree, and a forwarder that starts later is
+ * found all the same. */
+static int link_trace_forwarder(const runtime_opts *o, const kata_sandbox_state *st,
+                                kata_error *err)
+{
+        const char *target = getenv("KATA_TRACE_FORWARDER_SOCKET");
+        if (!target || !target[0])
+                target = KATA_TRACE_FORWARDER_SOCKET;
+        char dir[KATA_STATE_PATH_MAX], link[KATA_STATE_PATH_MAX + 16], rel[PATH_MAX];
+        int r = kata_state_sandbox_path(o->root, st->id, NULL, dir, sizeof(dir), err);
+        if (r < 0)
+                return r;
+        size_t n = 0;
+        rel[0] = '\0';
+        for (const char *p = dir; *p; p++) {
+                if (*p == '/' && p[1] && p[1] != '/')
+                        n += (size_t)snprintf(rel + n, sizeof(rel) - n, "../");
+        }
+        snprintf(rel + n, sizeof(rel) - n, "%s", target[0] == '/' ? target + 1 : target);
+        snprintf(link, sizeof(link), "%s/%s_%u", dir, KATA_HVSOCK_FILENAME, KATA_PORT_TRACING);
+        unlink(link);
+        if (symlink(rel, link) < 0)
+                return kata_error_errno(err, errno, "cannot link %s to the trace forwarder", link);
+        return 0;
+}
+
 static int sandbox_cgroup_create(runtime_opts *o, kata_sandbox_state *st, kata_cgroup_layout **lo,
                                  kata_cgroup **cg, kata_error *err)
 {
@@ -107,7 +136,8 @@ static int read_full(int fd, void *buf, size_t len)
  * makes the namespaces (the cgroup namespace is rooted at the sandbox cgroup because we
  * are in it now), and forks the agent as pid 1. Reports the agent's host pid and exits. */
 static void __attribute__((noreturn))
-spawn_agent_child(int sync_fd, int report_fd, int listen_fd, int log_fd, const char *agent)
+spawn_agent_child(const runtime_opts *o, int sync_fd, int report_fd, int listen_fd, int log_fd,
+                  const char *agent)
 {
         char b;
         if (read_full(sync_fd, &b, 1) < 0)
@@ -148,6 +178,12 @@ spawn_agent_child(int sync_fd, int report_fd, int listen_fd, int log_fd, const c
                 setenv("LISTEN_FDS", "1", 1);
                 setenv("KATA_AGENT_SERVER_ADDR", "fd://", 1);
                 setenv("KATA_AGENT_HVSOCK", "1", 1);
+                if (runtime_agent_tracing(o))
+                        setenv("KATA_AGENT_TRACE", "1", 1);
+                if (o->config.agent.debug_console_enabled)
+                        setenv("KATA_AGENT_DEBUG_CONSOLE", "1", 1);
+                if (o->config.agent.enable_debug)
+                        setenv("KATA_AGENT_LOG_LEVEL", "debug", 1);
                 execl(agent, "kata-agent", (char *)NULL);
                 _exit(127);
         }
@@ -175,6 +211,8 @@ static int local_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 return r;
 
         if ((r = sandbox_cgroup_create(o, st, &layout, &cg, err)) < 0)
+                goto fail;
+        if (runtime_agent_tracing(o) && (r = link_trace_forwarder(o, st, err)) < 0)
                 goto fail;
 
         kata_address addr = {.kind = KATA_TRANSPORT_HVSOCK, .port = KATA_PORT_AGENT};
@@ -210,7 +248,7 @@ static int local_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
         if (child == 0) {
                 close(sync_pipe[1]);
                 close(report_pipe[0]);
-                spawn_agent_child(sync_pipe[0], report_pipe[1], listen_fd, log_fd, agent);
+                spawn_agent_child(o, sync_pipe[0], report_pipe[1], listen_fd, log_fd, agent);
         }
         close(sync_pipe[0]);
         close(report_pipe[1]);

@@ -16,6 +16,11 @@ static bool tracing_requested(const runtime_opts *o)
         return o->config.runtime.enable_tracing;
 }
 
+bool runtime_agent_tracing(const runtime_opts *o)
+{
+        return tracing_requested(o) || o->config.agent.enable_tracing;
+}
+
 static void tracing_start(runtime_opts *o)
 {
         kata_error err = KATA_ERROR_INIT;

@@ -65,6 +65,14 @@ int runtime_container_ps(runtime_opts *o, const char *id, bool json, FILE *out, 
 int runtime_container_stats(runtime_opts *o, const char *id, bool json, FILE *out, kata_error *err);
 int runtime_list(runtime_opts *o, bool json, FILE *out, kata_error *err);
 
+/* The host's trace forwarder socket (kata-trace-forwarder's default); the environment
+ * variable KATA_TRACE_FORWARDER_SOCKET overrides it. */
+#define KATA_TRACE_FORWARDER_SOCKET "/run/kata/trace-forwarder.sock"
+
+/* True when the agent of a new sandbox should trace: [agent.kata] enable_tracing,
+ * [runtime] enable_tracing, or KATA_TRACE=1. */
+bool runtime_agent_tracing(const runtime_opts *o);
+
 /* Parses "9", "KILL", "SIGKILL" (case-insensitive). -EINVAL otherwise. */
 int runtime_signal_parse(const char *s, int *signal);
 

@@ -21,10 +21,12 @@ static int dial_timeout_ms(const runtime_opts *o)
 
 /* Waits for the agent in short slices so that an agent that died at start-up fails the
  * create at once (pointing at its log) instead of after the whole dial timeout. */
-static int sandbox_wait_agent(runtime_opts *o, sandbox *sb, kata_error *err)
+static int sandbox_wait_agent(runtime_opts *o, sandbox *sb, const kata_span *parent,
+                              kata_error *err)
 {
         uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)dial_timeout_ms(o) * 1000000ull;
         for (;;) {
+                sb->agent.trace_parent = parent;
                 int r = kata_agent_wait_ready(sb->st.agent_address, 100, &sb->agent, err);
                 if (r == 0)
                         return 0;
@@ -72,7 +74,7 @@ int sandbox_create(runtime_opts *o, const char *id, sandbox *sb, kata_error *err
                 goto undo_driver;
 
         step = kata_span_begin("connect_agent", span);
-        r = sandbox_wait_agent(o, sb, err);
+        r = sandbox_wait_agent(o, sb, step, err);
         kata_span_end(step);
         if (r < 0) {
                 kata_error_prefix(err, "sandbox '%s'", id);

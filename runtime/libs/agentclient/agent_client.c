@@ -20,8 +20,10 @@ int kata_agent_connect(const char *address, int timeout_ms, kata_agent_conn *con
         if (fd < 0)
                 return kata_error_prefix(err, "cannot reach the agent");
         int r = kata_ttrpc_client_new(fd, &conn->client, err);
-        if (r < 0)
+        if (r < 0) {
+                close(fd);
                 return kata_error_prefix(err, "agent at %s", address);
+        }
         return 0;
 }
 
@@ -30,11 +32,20 @@ static int health_check(kata_agent_conn *conn, uint64_t timeout_ns, kata_error *
         Grpc__CheckRequest req = GRPC__CHECK_REQUEST__INIT;
         ProtobufCMessage *resp = NULL;
         kata_ttrpc_status st;
+        kata_span *span = kata_span_begin("Check", conn->trace_parent);
+        kata_span_set_kind(span, KATA_SPAN_KIND_CLIENT);
+        char traceparent[KATA_TRACEPARENT_LEN + 1];
+        kata_ttrpc_kv md = {"traceparent", traceparent};
+        size_t n_md = kata_span_traceparent(span, traceparent) ? 1 : 0;
         int r = kata_ttrpc_call(conn->client, KATA_HEALTH_SERVICE, "Check", &req.base,
-                                &grpc__health_check_response__descriptor, NULL, 0, timeout_ns,
-                                &resp, &st, err);
-        if (r < 0)
+                                &grpc__health_check_response__descriptor, n_md ? &md : NULL, n_md,
+                                timeout_ns, &resp, &st, err);
+        if (r < 0) {
+                kata_span_set_status(span, KATA_SPAN_STATUS_ERROR, "health check failed");
+                kata_span_end(span);
                 return kata_error_prefix(err, "agent health check");
+        }
+        kata_span_end(span);
         Grpc__HealthCheckResponse *h = (Grpc__HealthCheckResponse *)resp;
         int serving = h->status == GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
         protobuf_c_message_free_unpacked(resp, NULL);
@@ -46,6 +57,7 @@ static int health_check(kata_agent_conn *conn, uint64_t timeout_ns, kata_error *
 int kata_agent_wait_ready(const char *address, int timeout_ms, kata_agent_conn *conn,
                           kata_error *err)
 {
+        const kata_span *parent = conn->trace_parent;
         uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
         kata_error last = KATA_ERROR_INIT;
         /* Start fast: a local agent is usually ready within a few milliseconds. */
@@ -56,7 +68,9 @@ int kata_agent_wait_ready(const char *address, int timeout_ms, kata_agent_conn *
                         break;
                 int left_ms = (int)((deadline - now) / 1000000ull) + 1;
                 kata_error_clear(&last);
-                if (kata_agent_connect(address, left_ms, conn, &last) == 0) {
+                int c = kata_agent_connect(address, left_ms, conn, &last);
+                conn->trace_parent = parent;
+                if (c == 0) {
                         if (health_check(conn, (deadline - now), &last) == 0)
                                 return 0;
                         kata_agent_close(conn);

@@ -31,7 +31,8 @@ typedef struct kata_agent_conn {
 int kata_agent_connect(const char *address, int timeout_ms, kata_agent_conn *conn, kata_error *err);
 
 /* Connects, retrying until timeout_ms while the agent is still starting (no socket yet,
- * refused), then checks grpc.Health/Check. */
+ * refused), then checks grpc.Health/Check (a client span under conn->trace_parent, which
+ * the caller may set before the call and which is kept). */
 int kata_agent_wait_ready(const char *address, int timeout_ms, kata_agent_conn *conn,
                           kata_error *err);
 
