@@ -16,6 +16,10 @@ static uint64_t timeout_ns(const kata_observe *o)
         return (uint64_t)o->agent_timeout_ms * 1000000ull;
 }
 
+/* A dead agent costs a connect timeout per attempt: retry after 1 s, 2 s, 4 s... up to
+ * 30 s so that one of them cannot stall every refresh. */
+#define RETRY_MAX_NS (30ull * 1000000000ull)
+
 void obs_agent_drop(obs_entry *a, kata_observe_agent *out, const kata_error *why)
 {
         if (a->connected)
@@ -23,10 +27,14 @@ void obs_agent_drop(obs_entry *a, kata_observe_agent *out, const kata_error *why
         a->connected = false;
         a->details_known = false;
         a->failures++;
+        unsigned shift = a->failures < 6 ? (unsigned)a->failures - 1 : 5;
+        uint64_t delay = 1000000000ull << shift;
+        a->retry_at_ns = kata_now_monotonic_ns() + (delay < RETRY_MAX_NS ? delay : RETRY_MAX_NS);
+        snprintf(a->last_error, sizeof(a->last_error), "%s", why ? why->msg : "failed");
         if (out) {
                 out->ok = false;
                 out->failures = a->failures;
-                snprintf(out->error, sizeof(out->error), "%s", why ? why->msg : "failed");
+                snprintf(out->error, sizeof(out->error), "%s", a->last_error);
         }
 }
 
@@ -60,6 +68,12 @@ obs_entry *obs_agent_check(kata_observe *o, const kata_sandbox_state *st, kata_o
                 return NULL;
         sb->agent.queried = true;
         kata_error err = KATA_ERROR_INIT;
+        if (!a->connected && kata_now_monotonic_ns() < a->retry_at_ns) {
+                sb->agent.ok = false;
+                sb->agent.failures = a->failures;
+                snprintf(sb->agent.error, sizeof(sb->agent.error), "%s", a->last_error);
+                return NULL;
+        }
         if (!a->connected) {
                 if (kata_agent_connect(st->agent_address, o->agent_timeout_ms, &a->conn, &err) <
                     0) {

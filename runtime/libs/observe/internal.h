@@ -52,6 +52,8 @@ typedef struct obs_entry {
         char version[64];
         char cgroup_driver[32];
         uint64_t failures;
+        uint64_t retry_at_ns; /* after a failure, no new attempt before (monotonic) */
+        char last_error[KATA_OBSERVE_ERROR_MAX];
 } obs_entry;
 
 #define OBS_BUCKETS 1024
