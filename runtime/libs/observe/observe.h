@@ -9,10 +9,10 @@
  * Sandboxes, containers and processes that appear or vanish between samples are normal:
  * they are simply present or absent in the next snapshot, never an error.
  *
- * Roles, one file each: observe.c (the sampler), usage.c (cgroup figures and CPU%),
- * cgfiles.c (cgroup files kept open), procs.c (processes from /proc or the agent), agent.c (agent
- * queries), history.c (the previous sample), json.c (the JSON form documented in
- * kata-ctl/top/README.md).
+ * Roles, one file each: observe.c (the sampler), usage.c (a cgroup's figures and CPU%),
+ * cgfiles.c (cgroup files kept open between samples), procs.c (processes from /proc),
+ * agent.c (agent queries), history.c (the previous sample), json.c (the JSON form
+ * documented in kata-ctl/top/README.md).
  *
  * Failing functions return a negative errno and fill err. Not thread-safe: one thread
  * samples a given kata_observe at a time. */
@@ -37,7 +37,9 @@ typedef struct kata_observe_opts {
         const char *proc_root;                  /* NULL: "/proc" (tests point it elsewhere) */
         bool query_agents;    /* health/latency, guest details, and stats or processes of
                                  containers the host cannot see */
-        int agent_timeout_ms; /* bound on connecting and on each RPC; 0: 500 */
+        int agent_timeout_ms; /* bound on connecting and on each RPC; 0: 500. An
+                                 unreachable agent is retried after 1 s, doubling to
+                                 30 s, so it costs at most one timeout per attempt */
 } kata_observe_opts;
 
 /* What to list processes of (a cost per process, so only what is shown). */
