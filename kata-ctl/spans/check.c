@@ -3,6 +3,7 @@
  *   min-spans N              at least N spans (after dedupe)
  *   min-traces N             at least N traces (trace ids)
  *   max-orphans N            at most N orphans (default 0: orphans fail unless allowed)
+ *   max-lost N               at most N events discarded by the tracer (default 0)
  *   one-root-per-trace       every trace has exactly one root span: one tree per command
  *   span [MIN] PATTERN       at least MIN (default 1) spans match PATTERN
  *   root [MIN] PATTERN       at least MIN root spans match PATTERN
@@ -28,6 +29,7 @@ enum expect_kind {
         EXPECT_MIN_SPANS,
         EXPECT_MIN_TRACES,
         EXPECT_MAX_ORPHANS,
+        EXPECT_MAX_LOST,
         EXPECT_ONE_ROOT,
         EXPECT_SPAN,
         EXPECT_ROOT,
@@ -48,6 +50,7 @@ struct kata_spans_expect {
         struct expectation *items;
         size_t n;
         bool has_max_orphans;
+        bool has_max_lost;
 };
 
 void kata_spans_expect_free(kata_spans_expect *e)
@@ -111,14 +114,18 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
         rest = kata_str_trim(rest);
         int r = 0;
         if (strcmp(kw, "min-spans") == 0 || strcmp(kw, "min-traces") == 0 ||
-            strcmp(kw, "max-orphans") == 0) {
-                x.kind = kw[1] == 'i' ? (kw[4] == 's' ? EXPECT_MIN_SPANS : EXPECT_MIN_TRACES)
-                                      : EXPECT_MAX_ORPHANS;
+            strcmp(kw, "max-orphans") == 0 || strcmp(kw, "max-lost") == 0) {
+                x.kind = strcmp(kw, "min-spans") == 0     ? EXPECT_MIN_SPANS
+                         : strcmp(kw, "min-traces") == 0  ? EXPECT_MIN_TRACES
+                         : strcmp(kw, "max-orphans") == 0 ? EXPECT_MAX_ORPHANS
+                                                          : EXPECT_MAX_LOST;
                 if (kata_parse_u64(rest, &x.n) < 0)
                         return kata_error_set(err, EINVAL, "%s:%u: %s wants a number, got '%s'",
                                               e->origin, lineno, kw, rest);
                 if (x.kind == EXPECT_MAX_ORPHANS)
                         e->has_max_orphans = true;
+                if (x.kind == EXPECT_MAX_LOST)
+                        e->has_max_lost = true;
         } else if (strcmp(kw, "one-root-per-trace") == 0) {
                 x.kind = EXPECT_ONE_ROOT;
                 if (*rest)
@@ -157,7 +164,8 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
         } else {
                 return kata_error_set(err, EINVAL,
                                       "%s:%u: unknown expectation '%s' (min-spans, min-traces, "
-                                      "max-orphans, one-root-per-trace, span, root, chain)",
+                                      "max-orphans, max-lost, one-root-per-trace, span, root, "
+                                      "chain)",
                                       e->origin, lineno, kw);
         }
         if (r == 0) {
@@ -165,8 +173,8 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
                 char buf[1024];
                 size_t o = 0;
                 static const char *const kws[] = {
-                    "min-spans", "min-traces", "max-orphans", "one-root-per-trace",
-                    "span",      "root",       "chain"};
+                    "min-spans",          "min-traces", "max-orphans", "max-lost",
+                    "one-root-per-trace", "span",       "root",        "chain"};
                 o += (size_t)snprintf(buf, sizeof(buf), "%s", kws[x.kind]);
                 if (x.kind < EXPECT_ONE_ROOT || (x.n_patterns && x.n != 1))
                         o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %llu",
@@ -223,7 +231,15 @@ int kata_spans_expect_parse(const char *text, const char *origin, kata_spans_exp
                 if (r < 0)
                         free(x.text);
         }
-        if (r == 0 && e->n == 1)
+        if (r == 0 && !e->has_max_lost) {
+                struct expectation x = {.kind = EXPECT_MAX_LOST, .n = 0};
+                x.text = strdup("max-lost 0");
+                r = x.text ? add_item(e, &x, err) : kata_error_errno(err, ENOMEM, "expect");
+                if (r < 0)
+                        free(x.text);
+        }
+        /* Only the implicit limits: the file says nothing. */
+        if (r == 0 && e->n == (size_t)!e->has_max_orphans + (size_t)!e->has_max_lost)
                 r = kata_error_set(err, EINVAL, "%s: no expectations", e->origin);
         if (r < 0) {
                 kata_spans_expect_free(e);
@@ -336,6 +352,18 @@ static void evaluate(const struct expectation *x, const kata_span_set *set, stru
                                        set->orphans[i]->source, set->orphans[i]->name,
                                        set->orphans[i]->span_id, set->orphans[i]->parent_span_id,
                                        set->orphans[i]->orphan_reason);
+                break;
+        case EXPECT_MAX_LOST:
+                res->found = set->lost;
+                res->ok = res->found <= x->n && !set->lost_unknown;
+                if (!res->ok && set->lost_unknown)
+                        detail(res, "events discarded by the tracer (buffers full), how many "
+                                    "unknown: spans are missing");
+                else if (!res->ok)
+                        detail(res,
+                               "%llu events discarded by the tracer (buffers full): spans "
+                               "are missing",
+                               (unsigned long long)set->lost);
                 break;
         case EXPECT_ONE_ROOT:
                 res->ok = set->n_traces > 0;

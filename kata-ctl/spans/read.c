@@ -182,8 +182,19 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
         }
         int r = 0;
         for (uint64_t i = 0; i < count; i++) {
-                if (r == 0 && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_EVENT)
+                bt_message_type type = bt_message_get_type(msgs[i]);
+                if (r == 0 && type == BT_MESSAGE_TYPE_EVENT) {
                         r = take_event(ctx, msgs[i]);
+                } else if (type == BT_MESSAGE_TYPE_DISCARDED_EVENTS) {
+                        /* LTTng's buffers were full: spans are missing from the trace. */
+                        uint64_t n = 0;
+                        if (bt_message_discarded_events_get_count(msgs[i], &n) ==
+                                BT_PROPERTY_AVAILABILITY_AVAILABLE &&
+                            n > 0)
+                                ctx->set->lost += n;
+                        else
+                                ctx->set->lost_unknown = true;
+                }
                 bt_message_put_ref(msgs[i]);
         }
         if (r < 0) {

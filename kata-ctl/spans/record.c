@@ -23,6 +23,7 @@
 /* A traced process waits this long for the session daemon before its first event (LTTng's
  * default, 3 s, can run out on a loaded machine and lose the first spans). */
 #define REGISTER_TIMEOUT_MS "30000"
+#define CHANNEL_NAME        "kata"
 
 static void sleep_ms(unsigned ms)
 {
@@ -129,6 +130,7 @@ static int start_forwarder(const kata_spans_record_opts *o, const char *sock, pi
         if (pid == 0) {
                 char *argv[] = {prog, "--sink", "lttng", "--listen", (char *)sock, NULL};
                 setenv("LTTNG_UST_REGISTER_TIMEOUT", REGISTER_TIMEOUT_MS, 0);
+                setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
                 execvp(prog, argv);
                 fprintf(stderr, "kata-ctl spans: cannot run %s: %s\n", prog, strerror(errno));
                 _exit(127);
@@ -177,6 +179,7 @@ static int run_traced(char *const argv[], kata_error *err)
         if (pid == 0) {
                 setenv("KATA_TRACE", "1", 1);
                 setenv("LTTNG_UST_REGISTER_TIMEOUT", REGISTER_TIMEOUT_MS, 0);
+                setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 0);
                 execvp(argv[0], argv);
                 fprintf(stderr, "kata-ctl spans: cannot run %s: %s\n", argv[0], strerror(errno));
                 _exit(127);
@@ -225,6 +228,9 @@ static void print_summary_json(const char *dir, const kata_span_set *set, int st
         json_object_object_add(o, "spans", json_object_new_int64((int64_t)set->n_spans));
         json_object_object_add(o, "traces", json_object_new_int64((int64_t)set->n_traces));
         json_object_object_add(o, "orphans", json_object_new_int64((int64_t)set->n_orphans));
+        json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)set->duplicates));
+        json_object_object_add(o, "lost", json_object_new_int64((int64_t)set->lost));
+        json_object_object_add(o, "lost_unknown", json_object_new_boolean(set->lost_unknown));
         json_object_object_add(o, "status", json_object_new_int(status));
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -242,6 +248,7 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
         char session[64];
         struct lttng_handle *handle = NULL;
         struct lttng_event *ev = NULL;
+        struct lttng_channel *chan = NULL;
         pid_t forwarder = -1;
         bool session_made = false;
         int status = -1;
@@ -266,10 +273,28 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
                 r = kata_error_errno(err, ENOMEM, "lttng handle");
                 goto out;
         }
+        chan = lttng_channel_create(&dom);
+        if (!chan) {
+                r = kata_error_errno(err, ENOMEM, "lttng channel");
+                goto out;
+        }
+        /* Spans come in bursts (the forwarder relays an agent's batch at once): bigger
+         * buffers than LTTng's default, and a traced process waits up to 1 s for room
+         * rather than dropping a span (needs LTTNG_UST_ALLOW_BLOCKING in its env). */
+        snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL_NAME);
+        chan->attr.subbuf_size = 1 << 20;
+        chan->attr.num_subbuf = 4;
+        ret = lttng_channel_set_blocking_timeout(chan, 1000000);
+        if (ret == 0)
+                ret = lttng_enable_channel(handle, chan);
+        if (ret < 0) {
+                r = lttng_fail(err, ret, "creating the channel");
+                goto out;
+        }
         snprintf(ev->name, sizeof(ev->name), "kata_trace:*");
         ev->type = LTTNG_EVENT_TRACEPOINT;
         ev->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
-        ret = lttng_enable_event(handle, ev, NULL);
+        ret = lttng_enable_event(handle, ev, CHANNEL_NAME);
         if (ret < 0) {
                 r = lttng_fail(err, ret, "enabling kata_trace:*");
                 goto out;
@@ -314,6 +339,7 @@ out:
                         r = lttng_fail(err, s2, "destroying the session");
         }
         lttng_event_destroy(ev);
+        lttng_channel_destroy(chan);
         lttng_destroy_handle(handle);
         if (r < 0)
                 return r;
@@ -340,8 +366,9 @@ out:
         if (o->json)
                 print_summary_json(out_dir, &set, status);
         else
-                printf("trace in %s: %zu spans in %zu traces, %zu orphans (command exited %d)\n",
-                       out_dir, set.n_spans, set.n_traces, set.n_orphans, status);
+                printf("trace in %s: %zu spans in %zu traces, %zu orphans%s (command exited %d)\n",
+                       out_dir, set.n_spans, set.n_traces, set.n_orphans,
+                       set.lost || set.lost_unknown ? ", events LOST (buffers full)" : "", status);
         kata_span_set_free(&set);
         return status;
 }

@@ -117,6 +117,9 @@ int kata_spans_report_html(const kata_span_set *set, FILE *out, kata_error *err)
                 set->n_spans, set->n_traces, set->n_roots, set->n_orphans);
         if (set->duplicates)
                 fprintf(out, ", %zu duplicates dropped", set->duplicates);
+        if (set->lost || set->lost_unknown)
+                fprintf(out, ", %s%" PRIu64 " events lost by the tracer",
+                        set->lost_unknown ? "at least " : "", set->lost);
         fputs("<span class=\"legend\"><span class=\"src-runtime\"></span>runtime<span "
               "class=\"src-agent\"></span>agent</span></div>\n",
               out);

@@ -104,6 +104,9 @@ int kata_spans_report_text(const kata_span_set *set, FILE *out, kata_error *err)
                 fprintf(out, ", %zu duplicates dropped", set->duplicates);
         if (set->invalid)
                 fprintf(out, ", %zu invalid events skipped", set->invalid);
+        if (set->lost || set->lost_unknown)
+                fprintf(out, ", %s%" PRIu64 " events lost by the tracer (buffers full)",
+                        set->lost_unknown ? "at least " : "", set->lost);
         fputc('\n', out);
         for (size_t t = 0; t < set->n_traces; t++) {
                 const kata_span_trace *tr = &set->traces[t];

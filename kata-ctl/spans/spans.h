@@ -59,6 +59,8 @@ typedef struct kata_span_set {
         size_t cap;
         size_t duplicates; /* events dropped because their span_id was already seen */
         size_t invalid;    /* events dropped because a field was missing or malformed */
+        uint64_t lost;     /* events the tracer discarded (buffers full), per the trace */
+        bool lost_unknown; /* the trace says events were discarded but not how many */
         kata_span **orphans;
         size_t n_orphans;
         size_t n_roots;

@@ -363,7 +363,7 @@ static void test_check_pass_and_fail(void **state)
                                     "chain StartContainer > start   # trailing comment\n",
                                     &set, &out),
                          0);
-        assert_non_null(strstr(out, "PASS: 0 of 8 expectations failed"));
+        assert_non_null(strstr(out, "PASS: 0 of 9 expectations failed"));
         assert_non_null(strstr(out, "  max-orphans 0"));
         free(out);
 
@@ -377,7 +377,7 @@ static void test_check_pass_and_fail(void **state)
         assert_non_null(strstr(out, "+     no span matches agent:start_container"));
         assert_non_null(strstr(out, "- chain 2 StartContainer > start"));
         assert_non_null(strstr(out, "- root delete"));
-        assert_non_null(strstr(out, "FAIL: 4 of 5 expectations failed"));
+        assert_non_null(strstr(out, "FAIL: 4 of 6 expectations failed"));
         free(out);
 
         /* Where the chain breaks, say what the spans hang from instead. */
@@ -412,6 +412,32 @@ static void test_check_orphans(void **state)
         kata_span_set_free(&set);
 }
 
+static void test_check_lost(void **state)
+{
+        (void)state;
+        kata_span_set set;
+        pod(&set);
+        char *out = NULL;
+        /* Spans the tracer discarded make the check fail unless allowed. */
+        set.lost = 5;
+        assert_int_equal(check_text("span create\n", &set, &out), 1);
+        assert_non_null(strstr(out, "- max-lost 0"));
+        assert_non_null(strstr(out, "5 events discarded by the tracer"));
+        free(out);
+        assert_int_equal(check_text("span create\nmax-lost 5\n", &set, &out), 0);
+        free(out);
+        out = capture(kata_spans_report_text, &set);
+        assert_non_null(strstr(out, ", 5 events lost by the tracer (buffers full)"));
+        free(out);
+        /* Discarded, count unknown: never passes. */
+        set.lost = 0;
+        set.lost_unknown = true;
+        assert_int_equal(check_text("span create\nmax-lost 100\n", &set, &out), 1);
+        assert_non_null(strstr(out, "how many unknown"));
+        free(out);
+        kata_span_set_free(&set);
+}
+
 static void test_check_json(void **state)
 {
         (void)state;
@@ -429,7 +455,7 @@ static void test_check_json(void **state)
         assert_non_null(root);
         assert_false(json_object_get_boolean(get(root, "pass")));
         json_object *results = get(root, "results");
-        assert_int_equal(json_object_array_length(results), 3);
+        assert_int_equal(json_object_array_length(results), 4);
         json_object *second = json_object_array_get_idx(results, 1);
         assert_string_equal(json_object_get_string(get(second, "expectation")), "span nope");
         assert_int_equal(json_object_get_int(get(second, "line")), 2);
@@ -574,6 +600,7 @@ int main(void)
             cmocka_unit_test(test_check_pass_and_fail),
             cmocka_unit_test(test_check_orphans),
             cmocka_unit_test(test_check_json),
+            cmocka_unit_test(test_check_lost),
             cmocka_unit_test(test_expect_errors),
             cmocka_unit_test(test_expect_files_parse),
             cmocka_unit_test(test_format_names),
