@@ -73,24 +73,53 @@ struct sink_ctx {
         kata_error *err;
         int status;
         size_t events;
+        char *scratch; /* one event's strings, NUL-terminated copies */
+        size_t scratch_cap;
 };
 
-/* A copy of the string member `name` (NULL when missing or out of memory; *oom says
- * which). Bounded by the field's length, not its NUL: libbabeltrace2 2.0.4 (Debian 12)
- * empties a string field by setting its length to 0 without terminating the buffer, so
- * an empty string (a root span's parent_span_id) reads back, through
+/* The string fields of the event, copied NUL-terminated into ctx->scratch (missing ones
+ * stay NULL). Bounded by each field's length, not its NUL: libbabeltrace2 2.0.4 (Debian 12)
+ * empties a string field by setting its length to 0 without terminating the buffer, so an
+ * empty string (a root span's parent_span_id) reads back, through
  * bt_field_string_get_value(), as the text an earlier event left in the recycled field. */
-static char *str_field(const bt_field *payload, const char *name, bool *oom)
+#define N_STRINGS 9
+static const char *const string_names[N_STRINGS] = {"trace_id",     "span_id", "parent_span_id",
+                                                    "name",         "source",  "sandbox_id",
+                                                    "container_id", "status",  "attributes"};
+
+static int copy_strings(struct sink_ctx *ctx, const bt_field *payload, const char *out[N_STRINGS])
 {
-        const bt_field *f = bt_field_structure_borrow_member_field_by_name_const(payload, name);
-        if (!f || bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRING)
-                return NULL;
-        uint64_t len = bt_field_string_get_length(f);
-        const char *v = len ? bt_field_string_get_value(f) : "";
-        char *copy = strndup(v ? v : "", (size_t)len);
-        if (!copy)
-                *oom = true;
-        return copy;
+        const bt_field *fields[N_STRINGS];
+        uint64_t lens[N_STRINGS];
+        size_t total = 0;
+        for (size_t i = 0; i < N_STRINGS; i++) {
+                const bt_field *f =
+                    bt_field_structure_borrow_member_field_by_name_const(payload, string_names[i]);
+                fields[i] =
+                    f && bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_STRING ? f : NULL;
+                lens[i] = fields[i] ? bt_field_string_get_length(fields[i]) : 0;
+                total += (size_t)lens[i] + 1;
+        }
+        if (total > ctx->scratch_cap) {
+                size_t cap = total < 4096 ? 4096 : total * 2;
+                char *n = realloc(ctx->scratch, cap);
+                if (!n)
+                        return kata_error_errno(ctx->err, ENOMEM, "span fields");
+                ctx->scratch = n;
+                ctx->scratch_cap = cap;
+        }
+        char *p = ctx->scratch;
+        for (size_t i = 0; i < N_STRINGS; i++) {
+                out[i] = NULL;
+                if (!fields[i])
+                        continue;
+                const char *v = lens[i] ? bt_field_string_get_value(fields[i]) : "";
+                memcpy(p, v, (size_t)lens[i]);
+                p[lens[i]] = 0;
+                out[i] = p;
+                p += lens[i] + 1;
+        }
+        return 0;
 }
 
 static bool u64_field(const bt_field *payload, const char *name, uint64_t *out)
@@ -124,42 +153,25 @@ static int take_event(struct sink_ctx *ctx, const bt_message *msg)
                 ctx->set->invalid++;
                 return 0;
         }
-        bool oom = false;
-        char *trace_id = str_field(payload, "trace_id", &oom),
-             *span_id = str_field(payload, "span_id", &oom),
-             *parent = str_field(payload, "parent_span_id", &oom),
-             *name = str_field(payload, "name", &oom), *source = str_field(payload, "source", &oom),
-             *sandbox = str_field(payload, "sandbox_id", &oom),
-             *container = str_field(payload, "container_id", &oom),
-             *status = str_field(payload, "status", &oom),
-             *attributes = str_field(payload, "attributes", &oom);
-        kata_span_fields f = {.trace_id = trace_id,
-                              .span_id = span_id,
-                              .parent_span_id = parent,
-                              .name = name,
-                              .source = source,
-                              .sandbox_id = sandbox,
-                              .container_id = container,
-                              .status = status,
-                              .attributes = attributes};
-        int r = 0;
-        if (oom)
-                r = kata_error_errno(ctx->err, ENOMEM, "span fields");
-        else if (!u64_field(payload, "start_ns", &f.start_ns) ||
-                 !u64_field(payload, "end_ns", &f.end_ns))
+        const char *str[N_STRINGS];
+        int r = copy_strings(ctx, payload, str);
+        if (r < 0)
+                return r;
+        kata_span_fields f = {.trace_id = str[0],
+                              .span_id = str[1],
+                              .parent_span_id = str[2],
+                              .name = str[3],
+                              .source = str[4],
+                              .sandbox_id = str[5],
+                              .container_id = str[6],
+                              .status = str[7],
+                              .attributes = str[8]};
+        if (!u64_field(payload, "start_ns", &f.start_ns) ||
+            !u64_field(payload, "end_ns", &f.end_ns)) {
                 ctx->set->invalid++;
-        else
-                r = kata_span_set_add(ctx->set, &f, ctx->err);
-        free(trace_id);
-        free(span_id);
-        free(parent);
-        free(name);
-        free(source);
-        free(sandbox);
-        free(container);
-        free(status);
-        free(attributes);
-        return r;
+                return 0;
+        }
+        return kata_span_set_add(ctx->set, &f, ctx->err);
 }
 
 static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_message_iterator *it,
@@ -345,6 +357,7 @@ int kata_spans_read_ctf(const char *dir, kata_span_set *set, kata_error *err)
         }
         bt_graph_put_ref(graph);
         dir_list_free(&dirs);
+        free(ctx.scratch);
         if (r == 0)
                 r = kata_span_set_build(set, err);
         return r;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "spans.h"
 
 void kata_span_set_init(kata_span_set *set)
@@ -11,19 +12,11 @@ void kata_span_set_init(kata_span_set *set)
         memset(set, 0, sizeof(*set));
 }
 
+/* A span and its strings are one allocation. */
 static void span_free(kata_span *s)
 {
         if (!s)
                 return;
-        free(s->trace_id);
-        free(s->span_id);
-        free(s->parent_span_id);
-        free(s->name);
-        free(s->source);
-        free(s->sandbox_id);
-        free(s->container_id);
-        free(s->status);
-        free(s->attributes);
         free(s->children);
         free(s);
 }
@@ -52,11 +45,6 @@ static bool is_hex(const char *s, size_t len)
         return true;
 }
 
-static char *dup_or_empty(const char *s)
-{
-        return strdup(s ? s : "");
-}
-
 int kata_span_set_add(kata_span_set *set, const kata_span_fields *f, kata_error *err)
 {
         if (set->built)
@@ -75,25 +63,34 @@ int kata_span_set_add(kata_span_set *set, const kata_span_fields *f, kata_error 
                 set->spans = n;
                 set->cap = cap;
         }
-        kata_span *s = calloc(1, sizeof(*s));
+        const char *src[] = {f->trace_id,
+                             f->span_id,
+                             parent,
+                             f->name,
+                             f->source ? f->source : "",
+                             f->sandbox_id ? f->sandbox_id : "",
+                             f->container_id ? f->container_id : "",
+                             f->status ? f->status : "",
+                             f->attributes && *f->attributes ? f->attributes : "{}"};
+        size_t len[KATA_ARRAY_SIZE(src)], total = sizeof(kata_span);
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(src); i++) {
+                len[i] = strlen(src[i]);
+                total += len[i] + 1;
+        }
+        kata_span *s = calloc(1, total);
         if (!s)
                 return kata_error_errno(err, ENOMEM, "span");
-        s->trace_id = dup_or_empty(f->trace_id);
-        s->span_id = dup_or_empty(f->span_id);
-        s->parent_span_id = dup_or_empty(parent);
-        s->name = dup_or_empty(f->name);
-        s->source = dup_or_empty(f->source);
-        s->sandbox_id = dup_or_empty(f->sandbox_id);
-        s->container_id = dup_or_empty(f->container_id);
-        s->status = dup_or_empty(f->status);
-        s->attributes = dup_or_empty(f->attributes && *f->attributes ? f->attributes : "{}");
+        char **dst[] = {&s->trace_id,     &s->span_id, &s->parent_span_id,
+                        &s->name,         &s->source,  &s->sandbox_id,
+                        &s->container_id, &s->status,  &s->attributes};
+        char *p = (char *)(s + 1);
+        for (size_t i = 0; i < KATA_ARRAY_SIZE(src); i++) {
+                memcpy(p, src[i], len[i] + 1);
+                *dst[i] = p;
+                p += len[i] + 1;
+        }
         s->start_ns = f->start_ns;
         s->end_ns = f->end_ns < f->start_ns ? f->start_ns : f->end_ns;
-        if (!s->trace_id || !s->span_id || !s->parent_span_id || !s->name || !s->source ||
-            !s->sandbox_id || !s->container_id || !s->status || !s->attributes) {
-                span_free(s);
-                return kata_error_errno(err, ENOMEM, "span");
-        }
         set->spans[set->n_spans++] = s;
         return 0;
 }
