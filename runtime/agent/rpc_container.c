@@ -36,7 +36,7 @@ RPC_HANDLER(rpc_create_container)
         kata_error err = KATA_ERROR_INIT;
         kata_oci_spec *spec = NULL;
         if (agent_check_id("container_id", req->container_id, false, &err) < 0 ||
-            agent_storages_mount(req->storages, req->n_storages, &err) < 0 ||
+            agent_storages_mount(req->container_id, req->storages, req->n_storages, &err) < 0 ||
             spec_from_request(req->oci, &spec, &err) < 0 ||
             container_create(a, req->container_id, spec, &err) < 0)
                 return rpc_fail(status, &err);
@@ -56,7 +56,9 @@ RPC_HANDLER(rpc_remove_container)
 {
         const Grpc__RemoveContainerRequest *req = (const void *)request;
         kata_error err = KATA_ERROR_INIT;
-        if (container_remove(user, req->container_id, req->timeout, &err) < 0)
+        int r = container_remove(user, req->container_id, req->timeout, &err);
+        agent_storages_unmount(req->container_id); /* its disks, so the host can unplug them */
+        if (r < 0)
                 return rpc_fail(status, &err);
         return KATA_TTRPC_OK;
 }

@@ -1,6 +1,7 @@
 #include "agent/storage.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -153,6 +154,61 @@ static bool is_mounted(const char *dir)
         return stat(dir, &self) == 0 && stat(up, &parent) == 0 && self.st_dev != parent.st_dev;
 }
 
+/* What is mounted for which container: RemoveContainer detaches it again. */
+#define MAX_MOUNTED 64
+static struct mounted {
+        char cid[130];
+        char mount_point[PATH_MAX];
+        bool overlay;
+} mounted[MAX_MOUNTED];
+static size_t n_mounted;
+static pthread_mutex_t mounted_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remember(const char *cid, const char *mount_point, bool overlay)
+{
+        pthread_mutex_lock(&mounted_lock);
+        if (n_mounted < MAX_MOUNTED) {
+                struct mounted *m = &mounted[n_mounted++];
+                snprintf(m->cid, sizeof(m->cid), "%s", cid ? cid : "");
+                snprintf(m->mount_point, sizeof(m->mount_point), "%s", mount_point);
+                m->overlay = overlay;
+        } else {
+                kata_log_warn("storage: more than %d mounts: %s stays mounted", MAX_MOUNTED,
+                              mount_point);
+        }
+        pthread_mutex_unlock(&mounted_lock);
+}
+
+static void detach(const char *path)
+{
+        if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                kata_log_warn("storage: unmount %s: %s", path, strerror(errno));
+        rmdir(path);
+}
+
+void agent_storages_unmount(const char *cid)
+{
+        pthread_mutex_lock(&mounted_lock);
+        for (size_t i = 0; i < n_mounted;) {
+                struct mounted *m = &mounted[i];
+                if (!cid || strcmp(m->cid, cid) != 0) {
+                        i++;
+                        continue;
+                }
+                detach(m->mount_point);
+                if (m->overlay) {
+                        char p[PATH_MAX + 8];
+                        snprintf(p, sizeof(p), "%s-rw", m->mount_point);
+                        detach(p);
+                        snprintf(p, sizeof(p), "%s-lower", m->mount_point);
+                        detach(p);
+                }
+                kata_log_info("storage: %s detached (container %s)", m->mount_point, cid);
+                *m = mounted[--n_mounted];
+        }
+        pthread_mutex_unlock(&mounted_lock);
+}
+
 static bool has_driver_option(const Grpc__Storage *s, const char *opt)
 {
         for (size_t i = 0; i < s->n_driver_options; i++)
@@ -202,7 +258,7 @@ static int mount_overlay(const Grpc__Storage *s, const char *dev, const char *da
         return 0;
 }
 
-static int storage_mount(const Grpc__Storage *s, kata_error *err)
+static int storage_mount(const char *cid, const Grpc__Storage *s, kata_error *err)
 {
         const char *driver = s->driver ? s->driver : "";
         if (strcmp(driver, "blk") != 0 && strcmp(driver, "virtio-blk") != 0)
@@ -243,13 +299,14 @@ static int storage_mount(const Grpc__Storage *s, kata_error *err)
                 return r;
         kata_log_info("storage %s: %s mounted on %s%s", s->source, dev, s->mount_point,
                       overlay ? " (overlay, upper in memory)" : "");
+        remember(cid, s->mount_point, overlay);
         return 0;
 }
 
-int agent_storages_mount(Grpc__Storage *const *storages, size_t n, kata_error *err)
+int agent_storages_mount(const char *cid, Grpc__Storage *const *storages, size_t n, kata_error *err)
 {
         for (size_t i = 0; i < n; i++) {
-                int r = storage_mount(storages[i], err);
+                int r = storage_mount(cid, storages[i], err);
                 if (r < 0)
                         return r;
         }

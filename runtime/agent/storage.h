@@ -25,8 +25,13 @@ int agent_storage_device(const char *sys_root, const char *source, int wait_ms, 
 
 /* Mounts each storage (driver "blk" or "virtio-blk"; fstype; options "ro" or
  * filesystem data; driver_options AGENT_STORAGE_OVERLAY) on its mount_point, creating
- * the directory. A storage already mounted there is left alone. Errors name the
- * storage's source. */
-int agent_storages_mount(Grpc__Storage *const *storages, size_t n, kata_error *err);
+ * the directory, and remembers it as container cid's. A storage already mounted there is
+ * left alone. Errors name the storage's source. */
+int agent_storages_mount(const char *cid, Grpc__Storage *const *storages, size_t n,
+                         kata_error *err);
+
+/* Detaches what agent_storages_mount mounted for cid (lazily: the container's last
+ * processes may still be exiting), so that the host can unplug the disks. */
+void agent_storages_unmount(const char *cid);
 
 #endif

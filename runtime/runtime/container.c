@@ -531,6 +531,9 @@ int runtime_container_delete(runtime_opts *o, const char *id, bool force, kata_e
                 rm.timeout = CONTAINER_REMOVE_TIMEOUT_S;
                 r = kata_agent_call(&sb.agent, "RemoveContainer", &rm.base, NULL, 0, NULL,
                                     &rpc_err);
+                /* A VM's disk for the rootfs, unless the sandbox goes too: see driver.h */
+                if (r == 0 && sb.driver->container_removed && sb.st.ncontainers > 1)
+                        sb.driver->container_removed(o, &sb.st, id);
         }
         if (r < 0 && !force) {
                 *err = rpc_err;

@@ -42,6 +42,10 @@ typedef struct sandbox_driver {
         int (*container_rootfs)(runtime_opts *o, kata_sandbox_state *st, const char *cid,
                                 Grpc__CreateContainerRequest *req,
                                 struct driver_container_rootfs *out, kata_error *err);
+        /* VM drivers only (NULL otherwise): after RemoveContainer, while other containers
+         * keep the sandbox, takes the container's rootfs disk back from the guest. Best
+         * effort: what fails is logged. */
+        void (*container_removed)(runtime_opts *o, kata_sandbox_state *st, const char *cid);
 } sandbox_driver;
 
 /* The driver for a hypervisor name, or NULL (err names the known ones). */

@@ -41,6 +41,7 @@
 #define QEMU_GUEST_CID           3
 #define BACKEND_READY_TIMEOUT_MS 5000
 #define GUEST_ROOTFS_DIR         "/run/kata-containers"
+#define QEMU_UNPLUG_TIMEOUT_MS   10000
 #define TRACE_FORWARDER_SOCKET   "trace-forwarder.sock"
 /* The agent's storage option for an overlay with its upper layer in guest memory
  * (runtime/agent/storage.h). */
@@ -714,6 +715,45 @@ static int qemu_container_rootfs(runtime_opts *o, kata_sandbox_state *st, const 
         return 0;
 }
 
+/* The container's disk: its slot from the image name disk<N>-<cid>.img. */
+static void qemu_container_removed(runtime_opts *o, kata_sandbox_state *st, const char *cid)
+{
+        struct qemu_paths p;
+        kata_error err = KATA_ERROR_INIT;
+        if (qemu_paths_get(o->root, st->id, &p, &err) < 0)
+                return;
+        DIR *d = opendir(p.dir);
+        if (!d)
+                return;
+        struct dirent *e;
+        char image[KATA_STATE_PATH_MAX] = "";
+        unsigned slot = 0;
+        while ((e = readdir(d))) {
+                unsigned n;
+                int used = 0;
+                if (sscanf(e->d_name, "disk%u-%n", &n, &used) == 1 && used > 0 &&
+                    kata_str_endswith(e->d_name, ".img") &&
+                    strlen(e->d_name) == (size_t)used + strlen(cid) + 4 &&
+                    strncmp(e->d_name + used, cid, strlen(cid)) == 0) {
+                        slot = n;
+                        snprintf(image, sizeof(image), "%s/%s", p.dir, e->d_name);
+                        break;
+                }
+        }
+        closedir(d);
+        if (!image[0])
+                return;
+        uint64_t t0 = kata_now_monotonic_ns();
+        if (qemu_disk_unplug(p.qmp, slot, QEMU_UNPLUG_TIMEOUT_MS, &err) < 0) {
+                /* The image stays: its slot is not reused while the guest may hold it. */
+                kata_log_warn("container %s: rootfs disk: %s", cid, err.msg);
+                return;
+        }
+        unlink(image);
+        kata_log_debug("container %s: rootfs disk unplugged in %.1f ms", cid,
+                       (double)(kata_now_monotonic_ns() - t0) / 1e6);
+}
+
 const sandbox_driver sandbox_driver_qemu = {
     .name = "qemu",
     .start = qemu_start,
@@ -721,4 +761,5 @@ const sandbox_driver sandbox_driver_qemu = {
     .host_pid = qemu_host_pid,
     .alive = qemu_alive,
     .container_rootfs = qemu_container_rootfs,
+    .container_removed = qemu_container_removed,
 };

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "qemu_qmp.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -168,4 +169,37 @@ int qemu_disk_hotplug(const char *qmp_path, bool q35, unsigned slot, const char 
         }
         qemu_qmp_close(&q);
         return r < 0 ? kata_error_prefix(err, "hot-plugging %s", image) : 0;
+}
+
+int qemu_disk_unplug(const char *qmp_path, unsigned slot, int timeout_ms, kata_error *err)
+{
+        qemu_qmp q;
+        int r = qemu_qmp_connect(qmp_path, QMP_CONNECT_TIMEOUT_MS, &q, err);
+        if (r < 0)
+                return r;
+        char node[32], dev[32];
+        snprintf(node, sizeof(node), "disk%u", slot);
+        snprintf(dev, sizeof(dev), "vd%u", slot);
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "id", json_object_new_string(dev));
+        r = qemu_qmp_execute(&q, "device_del", d, NULL, QMP_TIMEOUT_MS, err);
+        /* The device goes once the guest ejected it; until then its node is in use and
+         * blockdev-del fails. */
+        uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+        while (r == 0) {
+                json_object *b = json_object_new_object();
+                json_object_object_add(b, "node-name", json_object_new_string(node));
+                kata_error e = KATA_ERROR_INIT;
+                if (qemu_qmp_execute(&q, "blockdev-del", b, NULL, QMP_TIMEOUT_MS, &e) == 0)
+                        break;
+                if (kata_now_monotonic_ns() >= deadline) {
+                        *err = e;
+                        r = kata_error_prefix(err, "guest did not release %s within %d ms", dev,
+                                              timeout_ms);
+                        break;
+                }
+                usleep(20000);
+        }
+        qemu_qmp_close(&q);
+        return r;
 }

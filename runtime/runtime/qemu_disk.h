@@ -36,4 +36,8 @@ void qemu_disk_pci_path(bool q35, unsigned slot, char *out, size_t size);
 int qemu_disk_hotplug(const char *qmp_path, bool q35, unsigned slot, const char *image,
                       bool readonly, kata_error *err);
 
+/* Takes slot n's disk out of the VM (device_del, then blockdev-del once the guest let
+ * go of it, up to timeout_ms). */
+int qemu_disk_unplug(const char *qmp_path, unsigned slot, int timeout_ms, kata_error *err);
+
 #endif

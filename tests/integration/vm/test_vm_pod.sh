@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two containers in one VM: the second one's rootfs is hot-plugged into the running VM
-# (QMP) as a second disk; both run, each sees its own root; delete stops the VM cleanly
-# (the agent powers off) and leaves nothing.
+# (QMP) as a second disk; both run, each sees its own root; deleting it unplugs its disk
+# and frees the slot; the last delete stops the VM cleanly (the agent powers off) and
+# leaves nothing.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/vm/vm-lib.sh"
 vm_setup
@@ -36,6 +37,14 @@ assert_eq "$pod $pod" "$(jget "$list" '" ".join(c["sandbox"] for c in j)')" "bot
 
 rt delete --force "$pod-c2"
 [ -d "$ROOT/$pod" ] || fail "sandbox removed while a container remains"
+# Its disk left the guest and its slot is free again: a third container gets it.
+assert_not_contains "$(rt exec "$pod" -- cat /proc/partitions)" "vdb" "disk of the deleted container"
+[ -z "$(ls "$ROOT/$pod"/disk*-"$pod-c2".img 2>/dev/null)" ] || fail "image of $pod-c2 left"
+rt create --bundle "$b2" --sandbox "$pod" "$pod-c3"
+rt start "$pod-c3"
+assert_eq second "$(rt exec "$pod-c3" -- cat /which)" "third container's root"
+assert_contains "$(ls "$ROOT/$pod")" "disk1-$pod-c3.img" "slot reused"
+rt delete --force "$pod-c3"
 # DestroySandbox makes the agent power the VM off: QEMU exits by itself, nothing is
 # killed on a timeout.
 rt delete --force "$pod" 2>"$WORK/stderr"

@@ -125,23 +125,24 @@ static void test_storage_mount_validates_before_touching_anything(void **state)
         s.source = "10/00";
         s.fstype = "ext4";
         s.mount_point = "/run/kata-containers/c/rootfs";
-        assert_int_equal(agent_storages_mount(list, 1, &err), -ENOTSUP);
+        assert_int_equal(agent_storages_mount("c", list, 1, &err), -ENOTSUP);
         assert_non_null(strstr(err.msg, "9p"));
         kata_error_clear(&err);
         s.driver = "blk";
         s.mount_point = "relative/path";
-        assert_int_equal(agent_storages_mount(list, 1, &err), -EINVAL);
+        assert_int_equal(agent_storages_mount("c", list, 1, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "mount_point"));
         kata_error_clear(&err);
         s.mount_point = "/run/../etc";
-        assert_int_equal(agent_storages_mount(list, 1, &err), -EINVAL);
+        assert_int_equal(agent_storages_mount("c", list, 1, &err), -EINVAL);
         kata_error_clear(&err);
         s.mount_point = "/run/kata-containers/c/rootfs";
         s.fstype = "";
-        assert_int_equal(agent_storages_mount(list, 1, &err), -EINVAL);
+        assert_int_equal(agent_storages_mount("c", list, 1, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "fstype"));
         /* Nothing to mount is fine. */
-        assert_int_equal(agent_storages_mount(NULL, 0, &err), 0);
+        assert_int_equal(agent_storages_mount("c", NULL, 0, &err), 0);
+        agent_storages_unmount("c"); /* nothing recorded: nothing to do */
 }
 
 static void test_module_list(void **state)
