@@ -54,7 +54,9 @@ assert_eq "null" "$(q '.sandboxes[0].memory_limit_bytes')" "no memory limit is n
 # Processes: host and sandbox pids of the busy loop, and the agent answered.
 assert_contains "$(q '.sandboxes[] | select(.id=="busy") | .containers[0].processes[0].args')" "while" "busy process args"
 host_pid=$(q '.sandboxes[] | select(.id=="busy") | .containers[0].processes[0].host_pid')
-assert_eq "$(jget "$(rt state busy)" 'j["pid"]')" "$host_pid" "host pid of the busy container"
+# (The cgroup is the truth: kata-runtime's recorded pid can belong to another sandbox
+# of the same name under another cgroup parent.)
+assert_eq "$(cat "$(container_cgroup pids busy busy)/cgroup.procs")" "$host_pid" "host pid of the busy container"
 assert_ne "null" "$(q '.sandboxes[] | select(.id=="busy") | .containers[0].processes[0].sandbox_pid')" "sandbox pid"
 assert_eq "true" "$(q '.sandboxes[0].agent.ok')" "agent health"
 assert_ne "null" "$(q '.sandboxes[0].agent.latency_us')" "agent latency"

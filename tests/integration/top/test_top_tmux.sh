@@ -107,7 +107,7 @@ has_color "$SESSION" || fail "no colors on the screen"
 pass
 tmux new-session -d -s "$SESSION-nc" -x 100 -y 12 \
         "NO_COLOR=1 TERM=xterm-256color '$TOP' top -d 0.5 --no-exec --root '$ROOT'; sleep 30"
-trap 'kill_session; tmux kill-session -t "$SESSION-nc" 2>/dev/null; runtime_cleanup' EXIT
+trap 'kill_session; tmux kill-session -t "$SESSION-nc" 2>/dev/null || true; runtime_cleanup' EXIT
 for i in $(seq 50); do
         tmux capture-pane -p -t "$SESSION-nc" | grep -q "sandboxes  (" && break
         sleep 0.1
