@@ -8,9 +8,9 @@
 #         sink to a loopback receiver that discards; ingest and delivery both timed);
 #  2. cost per span call: tracing off, on without an LTTng session, on with a session
 #     (root and lttng-sessiond only; a snapshot session, so nothing is written to disk).
-# Every figure is the best of BENCH_REPEAT runs (default 3): on a shared machine other
-# work only ever slows a run down. BENCH_SMOKE=1 (or --smoke) runs a few MB once, to check
-# that it all works.
+# Every set-up runs BENCH_REPEAT times (default 5), socat and the forwarder back to back
+# in each repetition; rates are the best run, ratios the median of paired runs, span costs
+# the best run. BENCH_SMOKE=1 (or --smoke) runs a few MB once, to check that it all works.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 [ "${1:-}" = --smoke ] && BENCH_SMOKE=1
 : "${BENCH_SMOKE:=0}"
@@ -32,7 +32,7 @@ if [ "$BENCH_SMOKE" = 1 ]; then
 else
         TOTAL_FRAMES=48000 # ~600 MB, 4.8M spans per run
         COST_ITER=5000000
-        REPEAT=${BENCH_REPEAT:-3}
+        REPEAT=${BENCH_REPEAT:-5}
 fi
 TOTAL_SPANS=$((TOTAL_FRAMES * SPANS_PER_FRAME))
 
@@ -117,7 +117,8 @@ mb() {
 
 echo "forwarder throughput: $TOTAL_SPANS spans, $TOTAL_BYTES bytes per run" \
         "($((TOTAL_BYTES / TOTAL_SPANS)) B/span incl. framing)"
-echo "columns: socat relaying to /dev/null; forwarder decoding to jsonl (/dev/null);"
+echo "columns (rates: best of $REPEAT; vs_socat: median ratio of paired runs; CPU: median):"
+echo "  socat relaying to /dev/null; forwarder decoding to jsonl (/dev/null);"
 echo "  forwarder passing OTLP through after a wire-format check (ingest, and delivery to a"
 echo "  loopback HTTP receiver, which shares this machine's CPUs); CPU ms of socat (all"
 echo "  processes) and of the forwarder's epoll thread for the same bytes; pass-through"
@@ -200,40 +201,44 @@ measure_nodeliv() { # agents
         wait $fp || fail "forwarder (otlp, no delivery) exited non-zero"
 }
 
-# best_of NAME AGENTS: runs measure_NAME REPEAT times, keeps the fastest run's figures
-# (other work on a shared machine only ever slows a run down).
-best_of() {
-        local r bt= bt2= bcpu=
-        for ((r = 0; r < REPEAT; r++)); do
-                T= T2= CPU=
-                "measure_$1" "$2"
-                if [ -z "$bt" ] || [ "$T" -lt "$bt" ]; then
-                        bt=$T bt2=$T2 bcpu=$CPU
-                fi
-        done
-        T=$bt T2=$bt2 CPU=$bcpu
+# median VALUES...: the middle value (the lower middle for an even count).
+median() {
+        printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+maxof() {
+        printf '%s\n' "$@" | sort -g | tail -n1
 }
 
+# On a shared machine other work slows runs down at random. Each repetition measures
+# socat and the three forwarder set-ups back to back, so each ratio compares runs made
+# under the same conditions; the table shows the best rate of each set-up and the median
+# of the per-repetition ratios.
 for n in 1 4 16; do
-        best_of socat $n
-        t_socat=$T cpu_socat=$CPU
-        best_of jsonl $n
-        t_jsonl=$T
-        best_of pass $n
-        t_ingest=$T t_deliv=$T2 cpu_pass=$CPU
-        best_of nodeliv $n
-        t_nodeliv=$T
-
-        socat_bps=$(rate $TOTAL_BYTES $t_socat)
-        nodeliv_bps=$(rate $TOTAL_BYTES $t_nodeliv)
-        jsonl_sps=$(rate $TOTAL_SPANS $t_jsonl)
-        jsonl_bps=$(rate $TOTAL_BYTES $t_jsonl)
-        ingest_bps=$(rate $TOTAL_BYTES $t_ingest)
-        deliv_bps=$(rate $TOTAL_BYTES $t_deliv)
-        printf '%-7s %10s %13s %8s %12s %8s %12s %8sms %8sms %12s %8s\n' $n "$(mb $socat_bps)" \
-                "$jsonl_sps" "$(ratio $jsonl_bps $socat_bps)" "$(mb $ingest_bps)" \
-                "$(ratio $ingest_bps $socat_bps)" "$(mb $deliv_bps)" "$cpu_socat" "$cpu_pass" \
-                "$(mb $nodeliv_bps)" "$(ratio $nodeliv_bps $socat_bps)"
+        socat_r=() jsonl_r=() ingest_r=() deliv_r=() nodeliv_r=()
+        r_jsonl=() r_ingest=() r_nodeliv=() cpu_s=() cpu_p=()
+        for ((r = 0; r < REPEAT; r++)); do
+                measure_socat $n
+                sb=$(rate $TOTAL_BYTES $T)
+                cpu_s+=($CPU)
+                measure_jsonl $n
+                js=$(rate $TOTAL_SPANS $T)
+                jb=$(rate $TOTAL_BYTES $T)
+                measure_pass $n
+                ib=$(rate $TOTAL_BYTES $T)
+                db=$(rate $TOTAL_BYTES $T2)
+                cpu_p+=($CPU)
+                measure_nodeliv $n
+                nb=$(rate $TOTAL_BYTES $T)
+                socat_r+=($sb) jsonl_r+=($js) ingest_r+=($ib) deliv_r+=($db) nodeliv_r+=($nb)
+                r_jsonl+=($(ratio $jb $sb)) r_ingest+=($(ratio $ib $sb))
+                r_nodeliv+=($(ratio $nb $sb))
+        done
+        printf '%-7s %10s %13s %8s %12s %8s %12s %8sms %8sms %12s %8s\n' $n \
+                "$(mb "$(maxof "${socat_r[@]}")")" "$(maxof "${jsonl_r[@]}")" \
+                "$(median "${r_jsonl[@]}")" "$(mb "$(maxof "${ingest_r[@]}")")" \
+                "$(median "${r_ingest[@]}")" "$(mb "$(maxof "${deliv_r[@]}")")" \
+                "$(median "${cpu_s[@]}")" "$(median "${cpu_p[@]}")" \
+                "$(mb "$(maxof "${nodeliv_r[@]}")")" "$(median "${r_nodeliv[@]}")"
         pass
 done
 
