@@ -16,6 +16,7 @@ struct spans_args {
         const char *output;
         const char *expect;
         enum kata_spans_format format;
+        bool format_given;
         bool json;
         bool no_forwarder;
         const char *forwarder;
@@ -57,6 +58,7 @@ static error_t spans_parse(int key, char *arg, struct argp_state *state)
                 a->socket = arg;
                 break;
         case OPT_FORMAT:
+                a->format_given = true;
                 if (kata_spans_format_parse(arg, &a->format) < 0)
                         argp_error(state, "--format: '%s' is not text, chrome, otlp-json or html",
                                    arg);
@@ -101,9 +103,20 @@ static error_t spans_parse(int key, char *arg, struct argp_state *state)
                                 argp_error(state, "%s: name the trace directory", a->verb);
                         if (strcmp(a->verb, "check") == 0 && !a->expect)
                                 argp_error(state, "check: --expect FILE is required");
-                        if (strcmp(a->verb, "check") != 0 && a->expect)
-                                argp_error(state, "--expect applies to 'check' only");
+                        if (strcmp(a->verb, "report") == 0 && a->json)
+                                argp_error(state, "report: use --format chrome or otlp-json for "
+                                                  "JSON");
+                        if (strcmp(a->verb, "check") == 0 && a->output)
+                                argp_error(state, "check: -o applies to record and report");
                 }
+                if (strcmp(a->verb, "check") != 0 && a->expect)
+                        argp_error(state, "--expect applies to 'check' only");
+                if (strcmp(a->verb, "report") != 0 && a->format_given)
+                        argp_error(state, "--format applies to 'report' only");
+                if (strcmp(a->verb, "record") != 0 &&
+                    (a->no_forwarder || a->forwarder || a->socket))
+                        argp_error(state, "--no-forwarder, --forwarder and --forwarder-socket "
+                                          "apply to 'record' only");
                 break;
         default:
                 return ARGP_ERR_UNKNOWN;

@@ -97,5 +97,8 @@ assert_contains "$out" "holds no span" "record of a command that does not trace"
 assert_status 2 "$KATA_CTL" spans record -- true
 assert_status 2 "$KATA_CTL" spans check "$trace"
 assert_status 2 "$KATA_CTL" spans report "$trace" --format xml
+assert_status 2 "$KATA_CTL" spans report "$trace" --json
+assert_status 2 "$KATA_CTL" spans check "$trace" --expect "$WORK/bad.expect" --format html
+assert_status 2 "$KATA_CTL" spans frobnicate "$trace"
 assert_status 1 "$KATA_CTL" spans report "$WORK/nothing-here"
 finish
