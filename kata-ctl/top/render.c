@@ -213,6 +213,14 @@ void top_render(const kata_observe_snapshot *s, const top_view *v, const top_inp
                 attron(pair(PAIR_WARN) | A_BOLD);
                 mvaddnstr(rows - 1, 0, error, cols);
                 attroff(pair(PAIR_WARN) | A_BOLD);
+        } else if (s && s->nproblems && v->level == TOP_LEVEL_SANDBOXES) {
+                /* Unreadable state entries are skipped, never silently. */
+                snprintf(line, sizeof(line), "%zu unreadable sandbox state%s skipped: %s: %s",
+                         s->nproblems, s->nproblems == 1 ? "" : "s", s->problems[0].id,
+                         s->problems[0].error.msg);
+                attron(pair(PAIR_WARN));
+                mvaddnstr(rows - 1, 0, line, cols);
+                attroff(pair(PAIR_WARN));
         } else {
                 const char *hint =
                     v->level == TOP_LEVEL_PROCESSES && s && s->exec_hint[0]
