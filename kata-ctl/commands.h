@@ -21,5 +21,6 @@ int cmd_monitor(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_spans(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct kata_ctl_command commands[] = {
     {"metrics", cmd_metrics, "print one sandbox's metrics (Prometheus text) once"},
     {"trace", cmd_trace, "eBPF exec, cgroup and OOM events of one sandbox (exec|cgroup|oom)"},
     {"spans", cmd_spans, "record an LTTng trace of a command, report and check its span trees"},
+    {"exec", cmd_exec, "run a command, or a shell, in a sandbox (the agent's debug console)"},
 };
 
 static void usage(FILE *out)
