@@ -38,9 +38,14 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
         struct monitor_args *a = state->input;
         uint64_t v;
         switch (key) {
-        case 'l':
+        case 'l': {
+                struct sockaddr_storage addr;
+                kata_error err = KATA_ERROR_INIT;
+                if (kata_metrics_parse_listen(arg, &addr, &err) < 0)
+                        argp_error(state, "--listen: %s", err.msg);
                 a->listen = arg;
                 break;
+        }
         case OPT_ROOT:
                 a->root = arg;
                 break;

@@ -60,4 +60,10 @@ one=$(curl --noproxy '*' -sf "$MONITOR_URL/metrics?sandbox=sbb") || fail "/metri
 assert_contains "$one" 'kata_monitor_agent_up{sandbox_id="sbb"} 1' "one sandbox"
 assert_not_contains "$one" 'sandbox_id="sba"' "one sandbox"
 kill -0 "$MONITOR_PID" || fail "the monitor died"
+kill -TERM "$MONITOR_PID"
+rc=0
+wait "$MONITOR_PID" || rc=$?
+assert_eq 0 "$rc" "monitor exit status on SIGTERM"
+assert_status 2 "$KATA_CTL" monitor --listen nohost:80
+assert_status 2 "$KATA_CTL" monitor --listen 127.0.0.1:99999
 finish
