@@ -91,4 +91,11 @@ assert_not_contains "$filtered" "idle1" "filtered frame"
 # An empty root is no sandboxes, not an error.
 empty=$("$TOP" top --json -n 1 -d 0.2 --root "$WORK/empty-root")
 assert_eq 0 "$(jq '.sandboxes | length' <<<"$empty")" "empty root"
+# An unreadable state entry is skipped and named, not fatal.
+mkdir -p "$WORK/broken-root/bad"
+echo '{"version": 9}' >"$WORK/broken-root/bad/state.json"
+broken=$("$TOP" top --json -n 1 -d 0.2 --root "$WORK/broken-root")
+assert_eq "bad" "$(jq -r '.problems[0].id' <<<"$broken")" "problem entry"
+assert_contains "$(jq -r '.problems[0].error' <<<"$broken")" "newer than this build" "problem reason"
+assert_contains "$("$TOP" top -b -n 1 -d 0.2 --root "$WORK/broken-root")" "! bad: " "text frame problem line"
 finish
