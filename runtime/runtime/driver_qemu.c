@@ -454,15 +454,116 @@ static void link_trace_forwarder(const runtime_opts *o, const struct qemu_paths 
                 kata_log_warn("tracing: cannot link %s to %s: %s", port, fwd, strerror(errno));
 }
 
+/* The kernel's vhost-vsock (use_vhost_vsock): the guest CID is host-wide, so derive it
+ * from the sandbox id (FNV-1a) into [3, 2^31); QEMU refuses a CID in use. */
+static unsigned vhost_vsock_cid(const char *id)
+{
+        uint32_t h = 2166136261u;
+        for (const char *c = id; *c; c++)
+                h = (h ^ (uint8_t)*c) * 16777619u;
+        return 3 + h % 0x7ffffffcu;
+}
+
+static int start_backend(const struct qemu_paths *p, kata_cgroup *cg, const runtime_opts *o,
+                         const char *id, pid_t *pid, kata_error *err)
+{
+        char backend[PATH_MAX], cid[16];
+        int r = backend_binary(backend, sizeof(backend), err);
+        if (r < 0)
+                return r;
+        snprintf(cid, sizeof(cid), "%d", QEMU_GUEST_CID);
+        char *argv[] = {backend,
+                        "--socket",
+                        (char *)p->vhost_user,
+                        "--uds-path",
+                        (char *)p->hvsock,
+                        "--guest-cid",
+                        cid,
+                        NULL};
+        if ((r = spawn_in_cgroup(argv, p->backend_log, cg, pid, err)) < 0 ||
+            (r = write_pid_file(o->root, id, BACKEND_PID_FILE, *pid, err)) < 0 ||
+            (r = wait_for_socket(p->vhost_user, *pid, BACKEND_BINARY, err)) < 0)
+                return kata_error_prefix(err, "vsock backend (see %s)", p->backend_log);
+        return 0;
+}
+
+/* QEMU's command line; strings live in args. */
+struct qemu_args {
+        char *argv[96];
+        int argc;
+        char name[KATA_STATE_ID_MAX + 16], machine[128], smp[16], mem[32], memobj[96];
+        char cmdline[2048], serial[KATA_STATE_PATH_MAX + 8], qmp[KATA_STATE_PATH_MAX + 32];
+        char chardev[KATA_STATE_PATH_MAX + 32], vsock[96], slots[QEMU_DISK_SLOTS * 96];
+};
+
+static void add(struct qemu_args *a, const char *opt, const char *value)
+{
+        a->argv[a->argc++] = (char *)opt;
+        if (value)
+                a->argv[a->argc++] = (char *)value;
+}
+
+static void qemu_args_build(const runtime_opts *o, const struct qemu_paths *p, const char *qemu,
+                            const char *id, const char *accel, unsigned vhost_cid,
+                            struct qemu_args *a)
+{
+        const struct kata_hypervisor_config *hv = &o->config.hypervisor;
+        uint32_t mem = hv->default_memory ? hv->default_memory : 2048;
+        a->argc = 0;
+        snprintf(a->name, sizeof(a->name), "kata-%s", id);
+        snprintf(a->machine, sizeof(a->machine), "%s,accel=%s",
+                 hv->machine_type && hv->machine_type[0] ? hv->machine_type : QEMU_DEFAULT_MACHINE,
+                 accel);
+        snprintf(a->smp, sizeof(a->smp), "%u", hv->default_vcpus ? hv->default_vcpus : 1);
+        snprintf(a->mem, sizeof(a->mem), "%uM", mem);
+        /* Shared: the vhost-user backend maps the guest's memory. */
+        snprintf(a->memobj, sizeof(a->memobj), "memory-backend-memfd,id=mem,size=%uM,share=on",
+                 mem);
+        kernel_cmdline(o, a->cmdline, sizeof(a->cmdline));
+        snprintf(a->serial, sizeof(a->serial), "file:%s", p->console);
+        snprintf(a->qmp, sizeof(a->qmp), "unix:%s,server=on,wait=off", p->qmp);
+
+        add(a, qemu, NULL);
+        add(a, "-name", a->name);
+        add(a, "-machine", a->machine);
+        add(a, "-cpu", strcmp(accel, "kvm") == 0 ? "host" : "max");
+        add(a, "-smp", a->smp);
+        add(a, "-m", a->mem);
+        add(a, "-object", a->memobj);
+        add(a, "-numa", "node,memdev=mem");
+        /* No default devices: no NIC, no VGA, no floppy; nothing reaches outside. */
+        add(a, "-nodefaults", NULL);
+        add(a, "-no-user-config", NULL);
+        add(a, "-nographic", NULL);
+        add(a, "-no-reboot", NULL); /* the agent's power-off or a panic ends QEMU */
+        add(a, "-kernel", hv->kernel);
+        add(a, "-initrd", hv->initrd);
+        add(a, "-append", a->cmdline);
+        add(a, "-serial", a->serial);
+        add(a, "-qmp", a->qmp);
+        if (vhost_cid) {
+                snprintf(a->vsock, sizeof(a->vsock), "vhost-vsock-pci,guest-cid=%u", vhost_cid);
+        } else {
+                snprintf(a->chardev, sizeof(a->chardev), "socket,id=vsock,path=%s", p->vhost_user);
+                add(a, "-chardev", a->chardev);
+                /* The guest's CID comes from the backend (device config space). */
+                snprintf(a->vsock, sizeof(a->vsock), "vhost-user-vsock-pci,chardev=vsock");
+        }
+        add(a, "-device", a->vsock);
+        a->argc += qemu_disk_boot_args(machine_is_q35(o), a->argv + a->argc, a->slots);
+        a->argv[a->argc] = NULL;
+}
+
 static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
 {
         const struct kata_hypervisor_config *hv = &o->config.hypervisor;
         const char *qemu = hv->path && hv->path[0] ? hv->path : QEMU_DEFAULT_BINARY;
         struct qemu_paths p;
-        char backend[PATH_MAX];
+        struct qemu_args *args = NULL;
         kata_cgroup_layout *layout = NULL;
         kata_cgroup *cg = NULL;
         pid_t backend_pid = 0, qemu_pid = 0;
+        unsigned vhost_cid = hv->use_vhost_vsock ? vhost_vsock_cid(st->id) : 0;
         int r;
 
         if ((r = check_file("kernel", hv->kernel, err)) < 0 ||
@@ -471,89 +572,24 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
         if (access(qemu, X_OK) < 0)
                 return kata_error_errno(
                     err, errno, "[hypervisor.qemu] path %s (install qemu-system-x86)", qemu);
-        if (hv->use_vhost_vsock)
-                return kata_error_set(err, ENOTSUP,
-                                      "[hypervisor.qemu] use_vhost_vsock: the kernel's "
-                                      "vhost-vsock is not supported by this driver yet");
-        if ((r = qemu_paths_get(o->root, st->id, &p, err)) < 0 ||
-            (r = backend_binary(backend, sizeof(backend), err)) < 0)
+        if (vhost_cid && access("/dev/vhost-vsock", R_OK | W_OK) < 0)
+                return kata_error_errno(err, errno,
+                                        "[hypervisor.qemu] use_vhost_vsock needs /dev/vhost-vsock "
+                                        "(or set it to false: the runtime's own backend)");
+        if ((r = qemu_paths_get(o->root, st->id, &p, err)) < 0)
                 return r;
+        if (!(args = calloc(1, sizeof(*args))))
+                return kata_error_set(err, ENOMEM, "out of memory");
         if ((r = kata_cgroup_layout_detect(NULL, &layout, err)) < 0)
-                return r;
+                goto out;
         if ((r = sandbox_cgroup_create(o, st, layout, &cg, err)) < 0)
                 goto fail;
-
-        char cid[16];
-        snprintf(cid, sizeof(cid), "%d", QEMU_GUEST_CID);
-        char *bargv[] = {backend,  "--socket",    p.vhost_user, "--uds-path",
-                         p.hvsock, "--guest-cid", cid,          NULL};
-        if ((r = spawn_in_cgroup(bargv, p.backend_log, cg, &backend_pid, err)) < 0 ||
-            (r = write_pid_file(o->root, st->id, BACKEND_PID_FILE, backend_pid, err)) < 0 ||
-            (r = wait_for_socket(p.vhost_user, backend_pid, BACKEND_BINARY, err)) < 0) {
-                kata_error_prefix(err, "vsock backend (see %s)", p.backend_log);
+        if (!vhost_cid && (r = start_backend(&p, cg, o, st->id, &backend_pid, err)) < 0)
                 goto fail;
-        }
 
         char reason[512];
         const char *accel = choose_accel(hv->kernel, reason, sizeof(reason));
-        bool q35 = machine_is_q35(o);
-        uint32_t mem = hv->default_memory ? hv->default_memory : 2048;
-        uint32_t vcpus = hv->default_vcpus ? hv->default_vcpus : 1;
-        char name[KATA_STATE_ID_MAX + 16], machine[128], smp[16], memsz[32], memobj[96],
-            cmdline[2048], serial[KATA_STATE_PATH_MAX + 8], qmp[KATA_STATE_PATH_MAX + 32],
-            chardev[KATA_STATE_PATH_MAX + 32], vsockdev[96], slots[QEMU_DISK_SLOTS * 96];
-        snprintf(name, sizeof(name), "kata-%s", st->id);
-        snprintf(machine, sizeof(machine), "%s,accel=%s",
-                 hv->machine_type && hv->machine_type[0] ? hv->machine_type : QEMU_DEFAULT_MACHINE,
-                 accel);
-        snprintf(smp, sizeof(smp), "%u", vcpus);
-        snprintf(memsz, sizeof(memsz), "%uM", mem);
-        snprintf(memobj, sizeof(memobj), "memory-backend-memfd,id=mem,size=%uM,share=on", mem);
-        kernel_cmdline(o, cmdline, sizeof(cmdline));
-        snprintf(serial, sizeof(serial), "file:%s", p.console);
-        snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", p.qmp);
-        snprintf(chardev, sizeof(chardev), "socket,id=vsock,path=%s", p.vhost_user);
-        /* The guest's CID comes from the backend (device config space). */
-        snprintf(vsockdev, sizeof(vsockdev), "vhost-user-vsock-pci,chardev=vsock");
-        char *qargv[64 + 2 * QEMU_DISK_SLOTS] = {(char *)qemu,
-                                                 "-name",
-                                                 name,
-                                                 "-machine",
-                                                 machine,
-                                                 "-cpu",
-                                                 strcmp(accel, "kvm") == 0 ? "host" : "max",
-                                                 "-smp",
-                                                 smp,
-                                                 "-m",
-                                                 memsz,
-                                                 "-object",
-                                                 memobj,
-                                                 "-numa",
-                                                 "node,memdev=mem",
-                                                 "-nodefaults",
-                                                 "-no-user-config",
-                                                 "-nographic",
-                                                 "-no-reboot",
-                                                 "-kernel",
-                                                 hv->kernel,
-                                                 "-initrd",
-                                                 hv->initrd,
-                                                 "-append",
-                                                 cmdline,
-                                                 "-serial",
-                                                 serial,
-                                                 "-qmp",
-                                                 qmp,
-                                                 "-chardev",
-                                                 chardev,
-                                                 "-device",
-                                                 vsockdev};
-        int qargc = 0;
-        while (qargv[qargc])
-                qargc++;
-        qargc += qemu_disk_boot_args(q35, qargv + qargc, slots);
-        qargv[qargc] = NULL;
-
+        qemu_args_build(o, &p, qemu, st->id, accel, vhost_cid, args);
         /* What ran and why, for whoever reads the log after a failure. */
         char header[1024];
         int hn = snprintf(header, sizeof(header), "kata-runtime: accel=%s (%s)\n", accel, reason);
@@ -563,7 +599,8 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 close(lfd);
         }
         kata_log_info("sandbox %s: QEMU with %s: %s", st->id, accel, reason);
-        link_trace_forwarder(o, &p);
+        if (!vhost_cid)
+                link_trace_forwarder(o, &p);
         /* The runtime's messages point at agent.log: in a VM the agent logs to the console. */
         char agent_log[KATA_STATE_PATH_MAX];
         if (kata_state_sandbox_path(o->root, st->id, "agent.log", agent_log, sizeof(agent_log),
@@ -571,15 +608,19 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
             symlink(QEMU_CONSOLE_LOG, agent_log) < 0 && errno != EEXIST)
                 kata_log_debug("cannot link %s: %s", agent_log, strerror(errno));
 
-        if ((r = spawn_in_cgroup(qargv, p.log, cg, &qemu_pid, err)) < 0 ||
+        if ((r = spawn_in_cgroup(args->argv, p.log, cg, &qemu_pid, err)) < 0 ||
             (r = write_pid_file(o->root, st->id, QEMU_PID_FILE, qemu_pid, err)) < 0) {
                 kata_error_prefix(err, "QEMU");
                 goto fail;
         }
         st->vmm_pid = qemu_pid;
         st->agent_pid = 0; /* inside the VM: no host pid */
-        snprintf(st->agent_address, sizeof(st->agent_address), "hvsock://%s:%u", p.hvsock,
-                 KATA_PORT_AGENT);
+        if (vhost_cid)
+                snprintf(st->agent_address, sizeof(st->agent_address), "vsock://%u:%u", vhost_cid,
+                         KATA_PORT_AGENT);
+        else
+                snprintf(st->agent_address, sizeof(st->agent_address), "hvsock://%s:%u", p.hvsock,
+                         KATA_PORT_AGENT);
         r = 0;
         goto out;
 fail:
@@ -594,6 +635,7 @@ fail:
         if (cg)
                 kata_cgroup_delete(cg, 1000, NULL);
 out:
+        free(args);
         if (cg)
                 kata_cgroup_free(cg);
         if (layout)

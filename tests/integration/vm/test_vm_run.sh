@@ -33,6 +33,19 @@ kill -0 "$bpid" 2>/dev/null && fail "the backend outlived QEMU"
 rt delete --force "$id-k" 2>/dev/null
 assert_vm_gone "$id-k"
 
+# The kernel's vhost-vsock instead of our backend: this machine has no /dev/vhost-vsock,
+# which the error says, and nothing is left.
+if [ ! -e /dev/vhost-vsock ]; then
+        cp "$CONF" "$WORK/vhost.toml"
+        sed -i 's|^\[hypervisor.qemu\]$|[hypervisor.qemu]\nuse_vhost_vsock = true|' "$WORK/vhost.toml"
+        status=0
+        "$RUNTIME" --root "$ROOT" --config "$WORK/vhost.toml" run --bundle "$bundle" "$id-vh" \
+                >/dev/null 2>"$WORK/stderr" || status=$?
+        assert_ne 0 "$status" "run with use_vhost_vsock and no /dev/vhost-vsock"
+        assert_contains "$(cat "$WORK/stderr")" "/dev/vhost-vsock" "error names the device"
+        assert_vm_gone "$id-vh"
+fi
+
 # A bad kernel path fails the create with a message naming it, and leaves nothing.
 sed -i 's|^kernel = .*|kernel = "/nonexistent/vmlinuz"|' "$CONF"
 status=0
