@@ -2,6 +2,7 @@
  * and the format dispatcher. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spans.h"
@@ -94,6 +95,69 @@ static void print_span(const kata_span *s, FILE *out, char *prefix, size_t plen,
         prefix[plen] = 0;
 }
 
+static int cmp_source_name(const void *a, const void *b)
+{
+        const kata_span *x = *(kata_span *const *)a, *y = *(kata_span *const *)b;
+        int c = strcmp(x->source, y->source);
+        return c ? c : strcmp(x->name, y->name);
+}
+
+struct name_stats {
+        const kata_span *first;
+        size_t count;
+        uint64_t total_ns, max_ns;
+};
+
+static int cmp_total(const void *a, const void *b)
+{
+        const struct name_stats *x = a, *y = b;
+        if (x->total_ns != y->total_ns)
+                return x->total_ns > y->total_ns ? -1 : 1;
+        return cmp_source_name(&x->first, &y->first);
+}
+
+/* Where the time went: spans grouped by source and name, largest total first. */
+static int print_by_name(const kata_span_set *set, FILE *out, kata_error *err)
+{
+        if (set->n_spans == 0)
+                return 0;
+        kata_span **sorted = malloc(set->n_spans * sizeof(*sorted));
+        struct name_stats *stats = calloc(set->n_spans, sizeof(*stats));
+        if (!sorted || !stats) {
+                free(sorted);
+                free(stats);
+                return kata_error_errno(err, ENOMEM, "text report");
+        }
+        memcpy(sorted, set->spans, set->n_spans * sizeof(*sorted));
+        qsort(sorted, set->n_spans, sizeof(*sorted), cmp_source_name);
+        size_t n = 0;
+        for (size_t i = 0; i < set->n_spans; i++) {
+                if (i == 0 || cmp_source_name(&sorted[i - 1], &sorted[i]) != 0)
+                        stats[n++].first = sorted[i];
+                struct name_stats *st = &stats[n - 1];
+                uint64_t d = kata_span_duration_ns(sorted[i]);
+                st->count++;
+                st->total_ns += d;
+                if (d > st->max_ns)
+                        st->max_ns = d;
+        }
+        qsort(stats, n, sizeof(*stats), cmp_total);
+        fprintf(out, "\nby name (count, total, mean, max):\n");
+        for (size_t i = 0; i < n; i++) {
+                char t[32], m[32], x[32], label[160];
+                snprintf(label, sizeof(label), "%s:%s", stats[i].first->source,
+                         stats[i].first->name);
+                fprintf(
+                    out, "  %-32s %5zu  %12s  %12s  %12s\n", label, stats[i].count,
+                    kata_spans_format_duration(stats[i].total_ns, t, sizeof(t)),
+                    kata_spans_format_duration(stats[i].total_ns / stats[i].count, m, sizeof(m)),
+                    kata_spans_format_duration(stats[i].max_ns, x, sizeof(x)));
+        }
+        free(sorted);
+        free(stats);
+        return 0;
+}
+
 int kata_spans_report_text(const kata_span_set *set, FILE *out, kata_error *err)
 {
         char prefix[3 * 64 + 1] = "";
@@ -128,6 +192,5 @@ int kata_spans_report_text(const kata_span_set *set, FILE *out, kata_error *err)
                                 s->orphan_reason);
                 }
         }
-        (void)err;
-        return 0;
+        return print_by_name(set, out, err);
 }

@@ -192,6 +192,16 @@ static void test_report_text(void **state)
         assert_non_null(strstr(out, "   `- create_container  400 ns  [agent]"));
         /* The first trace's tree comes before the second's. */
         assert_true(strstr(out, "trace " T1) < strstr(out, "trace " T2));
+        /* Totals per source:name, largest first. */
+        char *by = strstr(out, "by name (count, total, mean, max):\n");
+        assert_non_null(by);
+        char *line = strstr(by, "\n  runtime:create ");
+        assert_non_null(line);
+        char row[128];
+        assert_int_equal(sscanf(line, " runtime:create %127[^\n]", row), 1);
+        assert_string_equal(row, "1      1.000 us      1.000 us      1.000 us");
+        assert_true(strstr(by, "runtime:create ") < strstr(by, "runtime:start "));
+        assert_true(strstr(by, "runtime:start ") < strstr(by, "agent:create_container "));
         free(out);
         kata_span_set_free(&set);
 }
