@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Inside the VM the agent is init (GetGuestDetails), cgroups are v2, the seed's systemd
-# cgroup path runs under cgroupfs, and a memory limit produces an OOM kill that
-# GetOOMEvent reports.
+# cgroup path runs under cgroupfs, a memory limit produces an OOM kill that GetOOMEvent
+# reports, and the debug console's shell (busybox in the initrd) answers.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/vm/vm-lib.sh"
 vm_setup
 [ -x "$KATA_CTL" ] || fail "kata-ctl not built: $KATA_CTL"
+sed -i 's|^\[agent.kata\]$|[agent.kata]\ndebug_console_enabled = true|' "$CONF"
 
 id=vmguest-$$
 bundle=$(make_bundle b1 --cgroups-path "system.slice:kata:$id" --memory 16777216 -- sleep 600)
@@ -18,6 +19,11 @@ agent() {
 details=$(agent GetGuestDetails '{}')
 assert_eq True "$(jget "$details" 'j["agent_details"]["init_daemon"]')" "GetGuestDetails init_daemon"
 assert_eq cgroupfs "$(jget "$details" 'j["agent_details"]["cgroup_driver"]')" "cgroup driver"
+
+# The debug console (port 1026 through the backend): busybox's shell in the guest.
+out=$( (printf 'CONNECT 1026\n'; sleep 1; printf 'echo console-$((6 * 7)); exit\n'; sleep 1) |
+        timeout 20 socat - "UNIX-CONNECT:$ROOT/$id/kata.hvsock" 2>&1 || true)
+assert_contains "$out" "console-42" "a command run by the guest's debug console"
 
 # cgroup v2 only: one "0::" line, and a cgroup2 mount; the systemd path mapped as the
 # seed's fix wants it.
