@@ -10,9 +10,17 @@ runtime_setup
 start_three_sandboxes
 
 SESSION=kata-test-top-$$
-kill_session() { tmux kill-session -t "$SESSION" 2>/dev/null || true; }
-# runtime_cleanup owns the EXIT trap; chain ours in front of it.
-trap 'kill_session; runtime_cleanup' EXIT
+# runtime_cleanup owns the EXIT trap and exits with the status it finds in $?: close
+# the tmux sessions first, then hand it the test's status.
+top_cleanup() {
+        local status=$?
+        set +e
+        tmux kill-session -t "$SESSION" 2>/dev/null
+        tmux kill-session -t "$SESSION-nc" 2>/dev/null
+        (exit $status)
+        runtime_cleanup
+}
+trap top_cleanup EXIT
 
 screen() { tmux capture-pane -p -t "$SESSION"; }
 # wait_screen TEXT [SECONDS]: until the pane shows TEXT.
@@ -105,9 +113,8 @@ assert_eq 60 "$(tmux display -p -t "$SESSION" '#{pane_width}')" "pane width"
 has_color() { tmux capture-pane -e -p -t "$1" | grep -q $'\e\[4[0-7]m'; }
 has_color "$SESSION" || fail "no colors on the screen"
 pass
-tmux new-session -d -s "$SESSION-nc" -x 100 -y 12 \
-        "NO_COLOR=1 TERM=xterm-256color '$TOP' top -d 0.5 --no-exec --root '$ROOT'; sleep 30"
-trap 'kill_session; tmux kill-session -t "$SESSION-nc" 2>/dev/null || true; runtime_cleanup' EXIT
+tmux new-session -d -s "$SESSION-nc" -x 100 -y 40 \
+        "NO_COLOR=1 TERM=xterm-256color '$TOP' top -d 0.5 --no-exec --root '$ROOT'; echo EXIT=\$?; stty -a; sleep 30"
 for i in $(seq 50); do
         tmux capture-pane -p -t "$SESSION-nc" | grep -q "sandboxes  (" && break
         sleep 0.1
@@ -115,6 +122,16 @@ done
 assert_contains "$(tmux capture-pane -p -t "$SESSION-nc")" "sandboxes  (" "NO_COLOR screen"
 ! has_color "$SESSION-nc" || fail "colors with NO_COLOR set: $(tmux capture-pane -e -p -t "$SESSION-nc" | cat -v)"
 pass
+# SIGTERM: exit 0 with the terminal restored, as with q.
+shell=$(tmux display -p -t "$SESSION-nc" '#{pane_pid}')
+kill -TERM "$(pgrep -P "$shell" -x kata-ctl)"
+for i in $(seq 50); do
+        tmux capture-pane -p -t "$SESSION-nc" | grep -q "EXIT=" && break
+        sleep 0.1
+done
+out=$(tmux capture-pane -p -t "$SESSION-nc")
+assert_contains "$out" "EXIT=0" "exit status after SIGTERM"
+assert_contains "$out" " icanon" "stty after SIGTERM"
 tmux kill-session -t "$SESSION-nc"
 
 # Help, then quit.
