@@ -9,6 +9,8 @@
  *   root [MIN] PATTERN       at least MIN root spans match PATTERN
  *   chain [MIN] P1 > P2 ...  at least MIN spans match P1 whose parent matches P2, whose
  *                            parent matches P3...
+ *   every [MIN] P1 > P2 ...  every span matching P1 (at least MIN of them) has that
+ *                            ancestry
  *
  * PATTERN is NAME or SOURCE:NAME (source runtime or agent), fnmatch(3) wildcards allowed,
  * NAME may list alternatives: agent:CreateContainer|create_container.
@@ -33,7 +35,8 @@ enum expect_kind {
         EXPECT_ONE_ROOT,
         EXPECT_SPAN,
         EXPECT_ROOT,
-        EXPECT_CHAIN
+        EXPECT_CHAIN,
+        EXPECT_EVERY
 };
 
 struct expectation {
@@ -131,8 +134,12 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
                 if (*rest)
                         return kata_error_set(err, EINVAL, "%s:%u: %s takes no argument", e->origin,
                                               lineno, kw);
-        } else if (strcmp(kw, "span") == 0 || strcmp(kw, "root") == 0 || strcmp(kw, "chain") == 0) {
-                x.kind = kw[0] == 's' ? EXPECT_SPAN : kw[0] == 'r' ? EXPECT_ROOT : EXPECT_CHAIN;
+        } else if (strcmp(kw, "span") == 0 || strcmp(kw, "root") == 0 || strcmp(kw, "chain") == 0 ||
+                   strcmp(kw, "every") == 0) {
+                x.kind = kw[0] == 's'   ? EXPECT_SPAN
+                         : kw[0] == 'r' ? EXPECT_ROOT
+                         : kw[0] == 'c' ? EXPECT_CHAIN
+                                        : EXPECT_EVERY;
                 rest = take_count(rest, &x.n);
                 size_t cap = 1;
                 for (char *p = rest; *p; p++)
@@ -157,7 +164,11 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
                 if (r == 0 && x.n_patterns == 0)
                         r = kata_error_set(err, EINVAL, "%s:%u: %s needs a span pattern", e->origin,
                                            lineno, kw);
-                if (r == 0 && x.kind != EXPECT_CHAIN && x.n_patterns != 1)
+                if (r == 0 && x.kind == EXPECT_EVERY && x.n_patterns < 2)
+                        r = kata_error_set(err, EINVAL,
+                                           "%s:%u: every needs a chain: every CHILD > PARENT",
+                                           e->origin, lineno);
+                if (r == 0 && x.kind < EXPECT_CHAIN && x.n_patterns != 1)
                         r = kata_error_set(err, EINVAL,
                                            "%s:%u: %s takes one pattern; use 'chain' for A > B",
                                            e->origin, lineno, kw);
@@ -165,7 +176,7 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
                 return kata_error_set(err, EINVAL,
                                       "%s:%u: unknown expectation '%s' (min-spans, min-traces, "
                                       "max-orphans, max-lost, one-root-per-trace, span, root, "
-                                      "chain)",
+                                      "chain, every)",
                                       e->origin, lineno, kw);
         }
         if (r == 0) {
@@ -173,8 +184,8 @@ static int parse_line(kata_spans_expect *e, char *line, unsigned lineno, kata_er
                 char buf[1024];
                 size_t o = 0;
                 static const char *const kws[] = {
-                    "min-spans",          "min-traces", "max-orphans", "max-lost",
-                    "one-root-per-trace", "span",       "root",        "chain"};
+                    "min-spans", "min-traces", "max-orphans", "max-lost", "one-root-per-trace",
+                    "span",      "root",       "chain",       "every"};
                 o += (size_t)snprintf(buf, sizeof(buf), "%s", kws[x.kind]);
                 if (x.kind < EXPECT_ONE_ROOT || (x.n_patterns && x.n != 1))
                         o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %llu",
@@ -398,6 +409,43 @@ static void evaluate(const struct expectation *x, const kata_span_set *set, stru
                 if (!res->ok && res->found == 0)
                         chain_hint(x, set, res);
                 break;
+        case EXPECT_EVERY: {
+                /* found: spans matching the head; each must continue the chain. */
+                const char *const *pats = (const char *const *)x->patterns;
+                for (size_t i = 0; i < set->n_spans; i++) {
+                        const kata_span *s = set->spans[i];
+                        if (!kata_span_matches(s, pats[0]))
+                                continue;
+                        res->found++;
+                        const kata_span *p = s->parent;
+                        size_t k = 1;
+                        while (p && k < x->n_patterns && kata_span_matches(p, pats[k])) {
+                                p = p->parent;
+                                k++;
+                        }
+                        if (k == x->n_patterns)
+                                continue;
+                        res->ok = false;
+                        const kata_span *at = s;
+                        for (size_t m = 1; m < k; m++)
+                                at = at->parent;
+                        detail(res, "%s:%s span %s: under %s%s%s, not %s", s->source, s->name,
+                               s->span_id, at->parent ? at->parent->source : "",
+                               at->parent ? ":" : "",
+                               at->parent
+                                   ? at->parent->name
+                                   : (at->orphan_reason ? "nothing (orphan)" : "nothing (root)"),
+                               pats[k]);
+                }
+                if (res->found < x->n) {
+                        res->ok = false;
+                        detail(res, "%llu spans match %s, fewer than %llu",
+                               (unsigned long long)res->found, pats[0], (unsigned long long)x->n);
+                } else if (res->n_details == 0 && res->more == 0) {
+                        res->ok = true;
+                }
+                break;
+        }
         }
 }
 

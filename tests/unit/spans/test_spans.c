@@ -398,6 +398,32 @@ static void test_check_pass_and_fail(void **state)
         kata_span_set_free(&set);
 }
 
+static void test_check_every(void **state)
+{
+        (void)state;
+        kata_span_set set;
+        pod(&set);
+        char *out = NULL;
+        assert_int_equal(check_text("every agent:* > runtime:[A-Z]* > create\n", &set, &out), 0);
+        free(out);
+        /* create_sandbox hangs from create, start_agent from create_sandbox. */
+        assert_int_equal(check_text("every runtime:*_* > create\n", &set, &out), 1);
+        assert_non_null(strstr(out, "- every runtime:*_* > create"));
+        assert_non_null(strstr(out, "runtime:start_agent span 00000000000000a5: under "
+                                    "runtime:create_sandbox, not create"));
+        assert_null(strstr(out, "span 00000000000000a2"));
+        free(out);
+        /* Too few matches fail even when all of them hold. */
+        assert_int_equal(check_text("every 2 agent:* > CreateContainer\n", &set, &out), 1);
+        assert_non_null(strstr(out, "1 spans match agent:*, fewer than 2"));
+        free(out);
+        assert_int_equal(check_text("every start > x\n", &set, &out), 1);
+        assert_non_null(strstr(out, "runtime:start span 00000000000000b1: under nothing (root), "
+                                    "not x"));
+        free(out);
+        kata_span_set_free(&set);
+}
+
 static void test_check_orphans(void **state)
 {
         (void)state;
@@ -488,6 +514,7 @@ static void test_expect_errors(void **state)
             {"chain A > > B\n", "t.expect:1: bad span pattern ''"},
             {"span A > B\n", "t.expect:1: span takes one pattern"},
             {"span\n", "t.expect:1: span needs a span pattern"},
+            {"every A\n", "t.expect:1: every needs a chain"},
             {"one-root-per-trace 3\n", "t.expect:1: one-root-per-trace takes no argument"},
             {"# nothing\n\n", "t.expect: no expectations"},
         };
@@ -581,6 +608,81 @@ static void test_read_ctf_fixture(void **state)
         kata_span_set_free(&set);
 }
 
+/* The pod of tests/integration/spans as the runtime records it, with (agent) or without
+ * the agent's RPC spans under each client span: both expect files must judge it right. */
+static void synthetic_pod(kata_span_set *set, bool agent)
+{
+        /* Per command: "name<parent index" entries; index 0 is the root. */
+        static const char *const cmds[][10] = {
+            {"create", "create_sandbox<0", "start_agent<1", "connect_agent<1", "CreateSandbox<1",
+             "CreateContainer<0", "ListProcesses<0"},
+            {"start", "StartContainer<0"},
+            {"create", "CreateContainer<0", "ListProcesses<0"},
+            {"start", "StartContainer<0"},
+            {"exec", "ExecProcess<0", "ReadStdout<0", "WaitProcess<0"},
+            {"delete", "SignalProcess<0", "RemoveContainer<0"},
+            {"delete", "SignalProcess<0", "RemoveContainer<0", "DestroySandbox<0"},
+        };
+        kata_error err = KATA_ERROR_INIT;
+        unsigned id = 1;
+        kata_span_set_init(set);
+        for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+                char trace[33], ids[10][17];
+                snprintf(trace, sizeof(trace), "%032zx", c + 1);
+                uint64_t t0 = 1000000 * (c + 1);
+                for (size_t k = 0; k < 10 && cmds[c][k]; k++) {
+                        char name[64];
+                        snprintf(name, sizeof(name), "%s", cmds[c][k]);
+                        char *lt = strchr(name, '<');
+                        const char *parent = "";
+                        if (lt) {
+                                *lt = 0;
+                                parent = ids[atoi(lt + 1)];
+                        }
+                        snprintf(ids[k], sizeof(ids[k]), "%016x", id++);
+                        add(set, trace, ids[k], parent, name, "runtime", t0 + k * 10,
+                            t0 + 1000 - k * 10);
+                        /* The agent's server span of an RPC (CamelCase names). */
+                        if (agent && lt && name[0] >= 'A' && name[0] <= 'Z') {
+                                char sid[17];
+                                snprintf(sid, sizeof(sid), "%016x", id++);
+                                add(set, trace, sid, ids[k], name, "agent", t0 + k * 10 + 1,
+                                    t0 + 1000 - k * 10 - 1);
+                        }
+                }
+        }
+        assert_int_equal(kata_span_set_build(set, &err), 0);
+}
+
+static int check_file(const char *path, const kata_span_set *set)
+{
+        kata_spans_expect *e = NULL;
+        kata_error err = KATA_ERROR_INIT;
+        if (kata_spans_expect_load(path, &e, &err) < 0)
+                fail_msg("%s: %s", path, err.msg);
+        int r = kata_spans_check(e, set, false, NULL, &err);
+        kata_spans_expect_free(e);
+        return r;
+}
+
+static void test_expect_files_judge_pods(void **state)
+{
+        (void)state;
+        kata_span_set set;
+        synthetic_pod(&set, false);
+        assert_int_equal(set.n_spans, 25);
+        assert_int_equal(check_file("tests/expect/runtime-pod.expect", &set), 0);
+        /* Without agent spans: every agent line fails, the generic ones hold. */
+        assert_int_equal(check_file("tests/expect/agent-pod.expect", &set), 8);
+        kata_span_set_free(&set);
+
+        synthetic_pod(&set, true);
+        assert_int_equal(set.n_orphans, 0);
+        assert_int_equal(check_file("tests/expect/runtime-pod.expect", &set), 0);
+        assert_int_equal(check_file("tests/expect/agent-pod.expect", &set), 0);
+        kata_span_set_free(&set);
+}
+
 static void test_format_names(void **state)
 {
         (void)state;
@@ -609,11 +711,13 @@ int main(void)
             cmocka_unit_test(test_report_html),
             cmocka_unit_test(test_check_pass_and_fail),
             cmocka_unit_test(test_check_orphans),
+            cmocka_unit_test(test_check_every),
             cmocka_unit_test(test_check_json),
             cmocka_unit_test(test_check_lost),
             cmocka_unit_test(test_expect_errors),
             cmocka_unit_test(test_expect_files_parse),
             cmocka_unit_test(test_format_names),
+            cmocka_unit_test(test_expect_files_judge_pods),
             cmocka_unit_test(test_read_ctf_errors),
             cmocka_unit_test(test_read_ctf_fixture),
         };
