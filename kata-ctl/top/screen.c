@@ -44,9 +44,14 @@ static void install_crash_handlers(void)
 
 static int start_curses(kata_error *err)
 {
-        if (!initscr())
-                return kata_error_set(err, EIO, "cannot start the terminal screen (TERM=%s)",
+        /* newterm, not initscr: initscr exits the process when TERM is unknown. */
+        SCREEN *scr = newterm(NULL, stdout, stdin);
+        if (!scr)
+                return kata_error_set(err, EIO,
+                                      "cannot start the terminal screen (TERM=%s); use -b for "
+                                      "plain text frames",
                                       getenv("TERM") ? getenv("TERM") : "");
+        set_term(scr);
         curses_active = true;
         atexit(restore_terminal);
         install_crash_handlers();

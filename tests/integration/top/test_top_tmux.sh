@@ -145,4 +145,14 @@ wait_screen "EXIT=0"
 out=$(screen)
 assert_contains "$out" " icanon" "stty after quit"
 assert_contains "$out" " echo " "stty after quit"
+# An unknown terminal is an error naming it (ncurses' initscr would just exit).
+tmux new-session -d -s "$SESSION-nc" -x 100 -y 10 \
+        "TERM=nosuchterm '$TOP' top --no-exec --root '$ROOT'; echo EXIT=\$?; sleep 30"
+for i in $(seq 50); do
+        tmux capture-pane -p -t "$SESSION-nc" | grep -q "EXIT=" && break
+        sleep 0.1
+done
+out=$(tmux capture-pane -p -t "$SESSION-nc" | tr -d '\n')
+assert_contains "$out" "TERM=nosuchterm" "unknown terminal error"
+assert_contains "$out" "EXIT=1" "unknown terminal exit status"
 finish
