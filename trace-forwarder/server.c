@@ -428,6 +428,7 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
         }
         if (rc == 0)
                 rc = open_listeners(&srv, err);
+        bool served = rc == 0;
         if (rc == 0) {
                 rc = event_loop(&srv);
                 if (rc < 0)
@@ -448,7 +449,8 @@ int fwd_run(const struct fwd_config *cfg, kata_error *err)
                 conn_close(&srv, srv.conns);
         for (size_t i = 0; i < srv.n_sinks; i++)
                 srv.sinks[i]->ops->close(srv.sinks[i], cfg->flush_timeout_ms);
-        fwd_counters_print(stderr, &srv.counters, srv.sinks, srv.n_sinks);
+        if (served)
+                fwd_counters_print(stderr, &srv.counters, srv.sinks, srv.n_sinks);
         for (size_t i = 0; i < srv.n_sinks; i++)
                 fwd_sink_free(srv.sinks[i]);
         if (srv.signal_item.fd >= 0)
