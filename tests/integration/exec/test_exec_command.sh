@@ -47,6 +47,27 @@ assert_status 4 sh -c "echo 'exit 4' | '$KATA_CTL' exec --root '$ROOT' '$sb'"
 # The command runs in the sandbox's namespaces (its UTS name is the sandbox id).
 assert_eq "$sb" "$(kexec "$sb" -- hostname)" "hostname in the sandbox"
 
+# kata-ctl ended by a signal: its status says which, and the command does not outlive
+# the connection (the agent kills it).
+marker=$((7000000 + $$))
+"$KATA_CTL" exec --root "$ROOT" "$sb" -- sleep "$marker" &
+client=$!
+for _ in $(seq 100); do
+        pgrep -f "^sleep $marker\$" >/dev/null && break
+        sleep 0.05
+done
+pgrep -f "^sleep $marker\$" >/dev/null || fail "the command never started in the sandbox"
+kill -TERM "$client"
+status=0
+wait "$client" || status=$?
+assert_eq 143 "$status" "kata-ctl's status after SIGTERM"
+for _ in $(seq 100); do
+        pgrep -f "^sleep $marker\$" >/dev/null || break
+        sleep 0.05
+done
+! pgrep -f "^sleep $marker\$" >/dev/null || fail "the command outlived kata-ctl"
+pass
+
 # Usage and errors.
 assert_status 2 "$KATA_CTL" exec
 assert_status 2 "$KATA_CTL" exec --root "$ROOT" "$sb" ls -l
