@@ -22,7 +22,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "driver.h"
+#include "qemu_accel.h"
 #include "qemu_disk.h"
+#include "qemu_proc.h"
 #include "qemu_qmp.h"
 #include "transport/transport.h"
 
@@ -57,224 +59,6 @@ static bool machine_is_q35(const runtime_opts *o)
 {
         const char *m = o->config.hypervisor.machine_type;
         return !m || !m[0] || strstr(m, "q35") != NULL;
-}
-
-/* ---- Acceleration ------------------------------------------------------------------- */
-
-/* The guest kernel's build configuration: config-<ver> next to vmlinu[zx]-<ver>
- * (osbuilder puts it there), or <kernel>.config. */
-static bool guest_kernel_has(const char *kernel, const char *option)
-{
-        char cfg[PATH_MAX], *text = NULL;
-        const char *base = strrchr(kernel, '/');
-        base = base ? base + 1 : kernel;
-        if (strncmp(base, "vmlinuz-", 8) == 0 || strncmp(base, "vmlinux-", 8) == 0)
-                snprintf(cfg, sizeof(cfg), "%.*sconfig-%s", (int)(base - kernel), kernel, base + 8);
-        else
-                snprintf(cfg, sizeof(cfg), "%s.config", kernel);
-        if (kata_read_file(cfg, 0, &text, NULL, NULL) < 0)
-                return false;
-        char want[128];
-        snprintf(want, sizeof(want), "\n%s=y", option);
-        bool found = strstr(text, want) != NULL;
-        free(text);
-        return found;
-}
-
-/* "kvm" when KVM can run this guest kernel, else "tcg"; reason says why. */
-static const char *choose_accel(const char *kernel, char *reason, size_t size)
-{
-        const char *force = getenv("KATA_QEMU_ACCEL");
-        if (force && (strcmp(force, "tcg") == 0 || strcmp(force, "kvm") == 0)) {
-                snprintf(reason, size, "KATA_QEMU_ACCEL=%s", force);
-                return force;
-        }
-        int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-                snprintf(reason, size, "/dev/kvm: %s", strerror(errno));
-                return "tcg";
-        }
-        close(fd);
-        if (access("/sys/module/kvm_pvm", F_OK) == 0 &&
-            !guest_kernel_has(kernel, "CONFIG_PVM_GUEST")) {
-                snprintf(reason, size,
-                         "KVM here is PVM (kvm_pvm), which runs only PVM guest kernels, and "
-                         "%s is not one (no CONFIG_PVM_GUEST)",
-                         kernel);
-                return "tcg";
-        }
-        snprintf(reason, size, "/dev/kvm is usable");
-        return "kvm";
-}
-
-/* ---- Processes ---------------------------------------------------------------------- */
-
-static int read_full(int fd, void *buf, size_t len)
-{
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
-
-/* Starts argv in a session of its own with stdout/stderr to log_path, inside cg (moved
- * there before it execs, so that nothing it starts escapes). */
-static int spawn_in_cgroup(char *const argv[], const char *log_path, kata_cgroup *cg, pid_t *out,
-                           kata_error *err)
-{
-        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-        if (log_fd < 0)
-                return kata_error_errno(err, errno, "cannot create %s", log_path);
-        int sync_pipe[2], exec_pipe[2];
-        if (pipe2(sync_pipe, O_CLOEXEC) < 0) {
-                close(log_fd);
-                return kata_error_errno(err, errno, "pipe");
-        }
-        if (pipe2(exec_pipe, O_CLOEXEC) < 0) {
-                close(log_fd);
-                close(sync_pipe[0]);
-                close(sync_pipe[1]);
-                return kata_error_errno(err, errno, "pipe");
-        }
-        pid_t pid = fork();
-        if (pid < 0) {
-                int e = errno;
-                close(log_fd);
-                for (int i = 0; i < 2; i++) {
-                        close(sync_pipe[i]);
-                        close(exec_pipe[i]);
-                }
-                return kata_error_errno(err, e, "fork");
-        }
-        if (pid == 0) {
-                char b;
-                close(sync_pipe[1]);
-                close(exec_pipe[0]);
-                if (read_full(sync_pipe[0], &b, 1) < 0)
-                        _exit(120);
-                setsid();
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                int devnull = open("/dev/null", O_RDONLY);
-                if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
-                    dup2(log_fd, 2) < 0)
-                        _exit(121);
-                /* QEMU and the backend outlive us: no lock or socket of ours may go
-                 * with them. */
-                for (int fd = 3; fd < 1024; fd++)
-                        if (fd != exec_pipe[1])
-                                close(fd);
-                execv(argv[0], argv);
-                int e = errno;
-                (void)!write(exec_pipe[1], &e, sizeof(e));
-                _exit(127);
-        }
-        close(log_fd);
-        close(sync_pipe[0]);
-        close(exec_pipe[1]);
-        int r = kata_cgroup_add_pid(cg, pid, err);
-        if (r == 0 && write(sync_pipe[1], "1", 1) != 1)
-                r = kata_error_errno(err, errno, "cannot release %s", argv[0]);
-        close(sync_pipe[1]);
-        int exec_errno = 0;
-        if (r == 0 && read_full(exec_pipe[0], &exec_errno, sizeof(exec_errno)) == 0)
-                r = kata_error_errno(err, exec_errno, "cannot run %s", argv[0]);
-        close(exec_pipe[0]);
-        if (r < 0) {
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-                return r;
-        }
-        *out = pid;
-        return 0;
-}
-
-/* True while pid is a live (not zombie) process whose executable name contains what. */
-static bool process_alive(long pid, const char *what)
-{
-        if (pid <= 0)
-                return false;
-        char path[64], exe[PATH_MAX], *stat = NULL;
-        snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-        ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-        if (n < 0)
-                return false;
-        exe[n] = '\0';
-        if (!strstr(exe, what))
-                return false;
-        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-        if (kata_read_file(path, 4096, &stat, NULL, NULL) < 0)
-                return false;
-        const char *close_paren = strrchr(stat, ')');
-        bool zombie = close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
-        free(stat);
-        if (zombie)
-                waitpid((pid_t)pid, NULL, WNOHANG); /* ours when we started it in this run */
-        return !zombie;
-}
-
-static bool wait_exit(long pid, const char *what, int timeout_ms)
-{
-        uint64_t deadline = kata_now_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
-        int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-        bool gone = true;
-        while (process_alive(pid, what)) {
-                uint64_t now = kata_now_monotonic_ns();
-                if (now >= deadline) {
-                        gone = false;
-                        break;
-                }
-                int left = (int)((deadline - now) / 1000000ull) + 1;
-                if (pidfd >= 0) {
-                        struct pollfd p = {.fd = pidfd, .events = POLLIN};
-                        poll(&p, 1, left < 50 ? left : 50);
-                } else {
-                        usleep(5000);
-                }
-        }
-        if (pidfd >= 0)
-                close(pidfd);
-        return gone;
-}
-
-static void stop_process(long pid, const char *what, int timeout_ms)
-{
-        if (pid <= 0 || wait_exit(pid, what, timeout_ms))
-                return;
-        kata_log_warn("%s (pid %ld) did not exit within %d ms: killing it", what, pid, timeout_ms);
-        kill((pid_t)pid, SIGKILL);
-        wait_exit(pid, what, 2000);
-}
-
-static long read_pid_file(const char *root, const char *id, const char *name)
-{
-        char path[KATA_STATE_PATH_MAX], *text = NULL;
-        uint64_t pid = 0;
-        if (kata_state_sandbox_path(root, id, name, path, sizeof(path), NULL) < 0 ||
-            kata_read_file(path, 64, &text, NULL, NULL) < 0)
-                return 0;
-        if (kata_parse_u64(text, &pid) < 0)
-                pid = 0;
-        free(text);
-        return (long)pid;
-}
-
-static int write_pid_file(const char *root, const char *id, const char *name, long pid,
-                          kata_error *err)
-{
-        char path[KATA_STATE_PATH_MAX], buf[32];
-        int r = kata_state_sandbox_path(root, id, name, path, sizeof(path), err);
-        if (r < 0)
-                return r;
-        int n = snprintf(buf, sizeof(buf), "%ld", pid);
-        return kata_write_file_replace(path, buf, (size_t)n, 0644, err);
 }
 
 /* ---- Cgroups ------------------------------------------------------------------------ */
@@ -365,7 +149,7 @@ static int wait_for_socket(const char *path, long pid, const char *what, kata_er
         uint64_t deadline = kata_now_monotonic_ns() + BACKEND_READY_TIMEOUT_MS * 1000000ull;
         struct stat st;
         while (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-                if (!process_alive(pid, what))
+                if (!qemu_proc_alive(pid, what))
                         return kata_error_set(err, ECHILD, "%s exited at start-up", what);
                 if (kata_now_monotonic_ns() >= deadline)
                         return kata_error_set(err, ETIMEDOUT, "%s did not create %s within %d ms",
@@ -480,8 +264,8 @@ static int start_backend(const struct qemu_paths *p, kata_cgroup *cg, const runt
                         "--guest-cid",
                         cid,
                         NULL};
-        if ((r = spawn_in_cgroup(argv, p->backend_log, cg, pid, err)) < 0 ||
-            (r = write_pid_file(o->root, id, BACKEND_PID_FILE, *pid, err)) < 0 ||
+        if ((r = qemu_proc_spawn(argv, p->backend_log, cg, pid, err)) < 0 ||
+            (r = qemu_proc_write_pid(o->root, id, BACKEND_PID_FILE, *pid, err)) < 0 ||
             (r = wait_for_socket(p->vhost_user, *pid, BACKEND_BINARY, err)) < 0)
                 return kata_error_prefix(err, "vsock backend (see %s)", p->backend_log);
         return 0;
@@ -588,7 +372,7 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 goto fail;
 
         char reason[512];
-        const char *accel = choose_accel(hv->kernel, reason, sizeof(reason));
+        const char *accel = qemu_accel_choose("/", "/dev/kvm", hv->kernel, reason, sizeof(reason));
         qemu_args_build(o, &p, qemu, st->id, accel, vhost_cid, args);
         /* What ran and why, for whoever reads the log after a failure. */
         char header[1024];
@@ -608,8 +392,8 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
             symlink(QEMU_CONSOLE_LOG, agent_log) < 0 && errno != EEXIST)
                 kata_log_debug("cannot link %s: %s", agent_log, strerror(errno));
 
-        if ((r = spawn_in_cgroup(args->argv, p.log, cg, &qemu_pid, err)) < 0 ||
-            (r = write_pid_file(o->root, st->id, QEMU_PID_FILE, qemu_pid, err)) < 0) {
+        if ((r = qemu_proc_spawn(args->argv, p.log, cg, &qemu_pid, err)) < 0 ||
+            (r = qemu_proc_write_pid(o->root, st->id, QEMU_PID_FILE, qemu_pid, err)) < 0) {
                 kata_error_prefix(err, "QEMU");
                 goto fail;
         }
@@ -647,16 +431,16 @@ out:
 
 static bool qemu_alive(const kata_sandbox_state *st)
 {
-        return process_alive(st->vmm_pid, "qemu-system");
+        return qemu_proc_alive(st->vmm_pid, "qemu-system");
 }
 
 static int qemu_stop(runtime_opts *o, kata_sandbox_state *st, int timeout_ms, kata_error *err)
 {
         /* The agent powers the VM off after DestroySandbox; QEMU (-no-reboot) exits. */
-        stop_process(st->vmm_pid, "qemu-system", timeout_ms);
+        qemu_proc_stop(st->vmm_pid, "qemu-system", timeout_ms);
         /* The backend exits when QEMU disconnects; give it a moment, then insist. */
-        long backend = read_pid_file(o->root, st->id, BACKEND_PID_FILE);
-        stop_process(backend, BACKEND_BINARY, timeout_ms ? 2000 : 0);
+        long backend = qemu_proc_read_pid(o->root, st->id, BACKEND_PID_FILE);
+        qemu_proc_stop(backend, BACKEND_BINARY, timeout_ms ? 2000 : 0);
         sandbox_cgroup_remove(o, st);
 
         struct qemu_paths p;
