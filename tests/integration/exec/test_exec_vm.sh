@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # kata-ctl exec on a VM sandbox (qemu driver, TCG here): the console reaches the guest
 # through the vhost-user-vsock backend; exit statuses, stdout/stderr and binary output
-# as on the local driver; the shell is the guest's (its kernel, not the host's).
+# as on the local driver; the shell is the guest's (its kernel, not the host's), also
+# interactively on a pseudo-terminal in the guest.
 source "$KATA_SOURCE_DIR/tests/lib.sh"
 source "$KATA_SOURCE_DIR/tests/integration/vm/vm-lib.sh"
+source "$KATA_SOURCE_DIR/tests/integration/exec/exec-lib.sh"
 vm_setup
 sed -i 's|^\[agent.kata\]$|[agent.kata]\ndebug_console_enabled = true|' "$CONF"
 kexec() {
@@ -31,6 +33,9 @@ assert_eq "$(md5sum <"$WORK/in" | cut -d' ' -f1)" \
         "$(kexec "$sb" -- cat <"$WORK/in" | md5sum | cut -d' ' -f1)" "1 MB of random bytes through the guest"
 assert_eq "$(md5sum <"$WORK/in" | cut -d' ' -f1)" \
         "$(kexec "$sb" -- md5sum <"$WORK/in" | cut -d' ' -f1)" "md5 computed in the guest"
+# Interactive: busybox's ash on a pseudo-terminal in the guest.
+command -v tmux >/dev/null || fail "tmux is not installed"
+check_interactive_shell "$sb"
 rt delete --force "$sb"
 assert_vm_gone "$sb"
 finish
