@@ -348,8 +348,9 @@ out:
         kata_span_set_init(&set);
         kata_error rerr = KATA_ERROR_INIT;
         r = kata_spans_read_ctf(out_dir, &set, &rerr);
-        if (r == -ENOENT) {
-                /* No process registered with the session: nothing traced. */
+        if (r == -ENOENT || (r == 0 && set.n_spans == 0 && !set.lost)) {
+                /* No process registered with the session, or those that did (any traced
+                 * program of this uid makes the buffers) fired nothing: nothing traced. */
                 fprintf(o->json ? stderr : stdout,
                         "kata-ctl spans: trace in %s holds no span (did the command trace?)\n",
                         out_dir);
