@@ -220,7 +220,8 @@ void top_exec_feed_apply(kata_observe_snapshot *s)
                         if (in_cgroup(feed.ring[q % RING_SIZE].cgroup, sb->cgroup))
                                 n++;
                 }
-                sb->exec_rate_valid = sb->cgroup[0] && secs > 0;
+                /* Execs inside a VM never reach the host's tracepoints. */
+                sb->exec_rate_valid = sb->cgroup[0] && sb->vmm_pid == 0 && secs > 0;
                 sb->exec_per_sec = secs > 0 ? (double)n / secs : 0;
         }
         feed.applied_seq = feed.seq;

@@ -187,10 +187,11 @@ void top_render(const kata_observe_snapshot *s, const top_view *v, const top_inp
         if (feed_rows) {
                 int y = rows - 1 - feed_rows;
                 attron(A_BOLD);
-                mvaddnstr(y, 0,
-                          nexec ? "Latest execs in this container"
-                                : "Latest execs in this container: none yet",
-                          cols);
+                const char *title = !ct->cgroup[0] ? "Latest execs: not visible from the host "
+                                                     "(the container runs inside a VM)"
+                                    : nexec        ? "Latest execs in this container"
+                                                   : "Latest execs in this container: none yet";
+                mvaddnstr(y, 0, title, cols);
                 attroff(A_BOLD);
                 for (size_t i = 0; i < nexec; i++) {
                         char when[16], text[400];
