@@ -22,7 +22,10 @@ int kata_console_run_command(int fd, char *const argv[], int argc, bool forward_
                                       "%u",
                                       len, KATA_CONSOLE_ARGV_MAX);
         char line[KATA_CONSOLE_LINE_MAX];
-        int n = snprintf(line, sizeof(line), KATA_CONSOLE_MAGIC "exec %zu\n", len);
+        kata_console_request creq = {.mode = KATA_CONSOLE_MODE_EXEC, .argv_len = (uint32_t)len};
+        int n = kata_console_request_format(&creq, line, sizeof(line));
+        if (n < 0)
+                return kata_error_set(err, -n, "debug console: cannot form the request");
         char *req = malloc((size_t)n + len);
         if (!req)
                 return kata_error_set(err, ENOMEM, "out of memory");

@@ -16,14 +16,7 @@
 static const char *remote_term(void)
 {
         const char *t = getenv("TERM");
-        if (!t || !*t || strlen(t) > KATA_CONSOLE_TERM_MAX)
-                return "xterm";
-        for (const char *c = t; *c; c++) {
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '+' || *c == '-'))
-                        return "xterm";
-        }
-        return t;
+        return t && kata_console_term_is_valid(t) ? t : "xterm";
 }
 
 int kata_console_run_terminal(int fd, int tty_fd, int *status, kata_error *err)
@@ -32,9 +25,13 @@ int kata_console_run_terminal(int fd, int tty_fd, int *status, kata_error *err)
         struct winsize cur;
         if (ioctl(tty_fd, TIOCGWINSZ, &cur) == 0 && cur.ws_row && cur.ws_col)
                 ws = cur;
+        kata_console_request req = {
+            .mode = KATA_CONSOLE_MODE_TTY, .rows = ws.ws_row, .cols = ws.ws_col};
+        snprintf(req.term, sizeof(req.term), "%s", remote_term());
         char line[KATA_CONSOLE_LINE_MAX];
-        int n = snprintf(line, sizeof(line), KATA_CONSOLE_MAGIC "tty %u %u %s\n", ws.ws_row,
-                         ws.ws_col, remote_term());
+        int n = kata_console_request_format(&req, line, sizeof(line));
+        if (n < 0)
+                return kata_error_set(err, -n, "debug console: cannot form the request");
         struct termios saved, raw;
         if (tcgetattr(tty_fd, &saved) < 0)
                 return kata_error_errno(err, errno, "reading the terminal's settings");

@@ -98,23 +98,6 @@ static void report(int fd, bool framed, const char *what, int e)
                 write_all(fd, msg, n);
 }
 
-static bool parse_uint(const char **p, unsigned long max, unsigned long *out)
-{
-        const char *s = *p;
-        unsigned long v = 0;
-        if (*s < '0' || *s > '9')
-                return false;
-        while (*s >= '0' && *s <= '9') {
-                v = v * 10 + (unsigned long)(*s - '0');
-                if (v > max)
-                        return false;
-                s++;
-        }
-        *p = s;
-        *out = v;
-        return true;
-}
-
 static void close_from(int first)
 {
         if (syscall(SYS_close_range, first, ~0U, 0) == 0)
@@ -475,14 +458,9 @@ static void session_exec(int sock, size_t len)
         uint64_t deadline = now_ms() + SESSION_REQ_MS;
         if (read_request(sock, exec_args, len, deadline) < 0 || exec_args[len - 1] != 0)
                 _exit(0);
-        size_t argc = 0;
-        for (size_t off = 0; off < len && argc < SESSION_MAX_ARGS;) {
-                exec_argv[argc++] = exec_args + off;
-                off += str_len(exec_args + off) + 1;
-        }
-        exec_argv[argc] = NULL;
-        if (!exec_argv[0][0]) {
-                report(sock, true, "empty command", EINVAL);
+        int argc = kata_console_argv_split(exec_args, len, exec_argv, SESSION_MAX_ARGS);
+        if (argc < 0) {
+                report(sock, true, "malformed command", -argc);
                 send_exit(sock, 127);
                 _exit(0);
         }
@@ -514,7 +492,7 @@ static void session_exec(int sock, size_t len)
         start_relay(&r);
 }
 
-static void session_tty(int sock, unsigned long rows, unsigned long cols, const char *term)
+static void session_tty(int sock, unsigned rows, unsigned cols, const char *term)
 {
         int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -595,27 +573,12 @@ static void session_main(int fd)
         char line[KATA_CONSOLE_LINE_MAX];
         if (read_request_line(sock, line, sizeof(line), now_ms() + SESSION_REQ_MS) < 0)
                 _exit(0);
-        const char *p = line + sizeof(KATA_CONSOLE_MAGIC) - 1;
-        unsigned long a, b;
-        if (strncmp(p, "exec ", 5) == 0) {
-                p += 5;
-                if (parse_uint(&p, KATA_CONSOLE_ARGV_MAX, &a) && !*p && a > 0)
-                        session_exec(sock, a);
-        } else if (strncmp(p, "tty ", 4) == 0) {
-                p += 4;
-                if (parse_uint(&p, 65535, &a) && *p++ == ' ' && parse_uint(&p, 65535, &b) &&
-                    *p++ == ' ' && a > 0 && b > 0) {
-                        size_t tl = str_len(p);
-                        bool ok = tl > 0 && tl <= KATA_CONSOLE_TERM_MAX;
-                        for (size_t i = 0; ok && i < tl; i++) {
-                                char c = p[i];
-                                ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                     (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' ||
-                                     c == '-';
-                        }
-                        if (ok)
-                                session_tty(sock, a, b, p);
-                }
+        kata_console_request req;
+        if (kata_console_request_parse(line, &req) == 0) {
+                if (req.mode == KATA_CONSOLE_MODE_EXEC)
+                        session_exec(sock, req.argv_len);
+                else
+                        session_tty(sock, req.rows, req.cols, req.term);
         }
         report(sock, true, "malformed console request", EPROTO);
         _exit(0);

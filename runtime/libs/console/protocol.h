@@ -47,6 +47,37 @@
 #define KATA_CONSOLE_FRAME_STDERR 'e'
 #define KATA_CONSOLE_FRAME_EXIT   'x'
 
+enum kata_console_mode {
+        KATA_CONSOLE_MODE_TTY = 1,
+        KATA_CONSOLE_MODE_EXEC,
+};
+
+/* A parsed request line. */
+typedef struct kata_console_request {
+        enum kata_console_mode mode;
+        unsigned rows, cols;                  /* tty */
+        char term[KATA_CONSOLE_TERM_MAX + 1]; /* tty */
+        uint32_t argv_len;                    /* exec: bytes of argv that follow */
+} kata_console_request;
+
+/* Parses one request line (its newline removed, NUL-terminated), magic included.
+ * Returns 0, or -EINVAL for anything not exactly as documented above. Async-signal-safe
+ * (no allocation, no locale): the agent calls it in a forked process. */
+int kata_console_request_parse(const char *line, kata_console_request *req);
+
+/* True for a TERM value the tty request can carry. */
+int kata_console_term_is_valid(const char *term);
+
+/* Writes a request line, newline included, into buf. Returns its length, or -EINVAL for
+ * out-of-range values or an invalid term, -ENOSPC when buf is too small. */
+int kata_console_request_format(const kata_console_request *req, char *buf, size_t size);
+
+/* Checks the argv block of an exec request (argv_len bytes, every string ended by a NUL,
+ * the first not empty) and points argv[0..] (room for max_args + 1) at its strings,
+ * argv[n] = NULL. Returns the
+ * number of strings, or -EINVAL (malformed), -E2BIG (more than max_args). No allocation. */
+int kata_console_argv_split(char *block, size_t len, char **argv, size_t max_args);
+
 static inline void kata_console_put_u32(unsigned char *p, uint32_t v)
 {
         p[0] = (unsigned char)(v >> 24);
