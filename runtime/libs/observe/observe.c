@@ -10,7 +10,7 @@
 
 #define DEFAULT_AGENT_TIMEOUT_MS 500
 #define EXEC_HINT                                                                                  \
-        "exec/s needs the eBPF exec stream (kata-ctl trace exec), not available in this build"
+        "exec/s needs the eBPF exec stream (kata-ctl trace exec), which is not running here"
 
 int kata_observe_new(const kata_observe_opts *opts, kata_observe **out, kata_error *err)
 {
