@@ -86,9 +86,6 @@ static ssize_t records_write(void *cookie, const char *buf, size_t size)
 static void on_ready(void *ctx)
 {
         (void)ctx;
-        /* The trace session took SIGINT and SIGTERM for its own stop flag; top decides
-         * when to stop (and then the process exits, which detaches the programs). */
-        top_install_signal_handlers();
         pthread_mutex_lock(&feed.lock);
         feed.state = FEED_RUNNING;
         feed.applied_ns = kata_now_monotonic_ns();
@@ -111,7 +108,11 @@ static void *feed_thread(void *arg)
                                         .json = true,
                                         .out = out,
                                         .notes = notes,
-                                        .on_ready = on_ready};
+                                        .on_ready = on_ready,
+                                        /* top owns the signals; the trace stops with it
+                                         * (and the process's exit detaches the programs) */
+                                        .no_signal_handlers = true,
+                                        .stop = &top_quit_signal};
                 r = kata_trace_exec(&opts, &err);
         }
         pthread_mutex_lock(&feed.lock);
