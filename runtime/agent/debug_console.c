@@ -271,7 +271,9 @@ static void set_nonblock(int fd)
 
 static void hang_up(struct relay *r)
 {
-        kill(-r->child, r->tty ? SIGHUP : SIGKILL);
+        int sig = r->tty ? SIGHUP : SIGKILL;
+        kill(-r->child, sig);
+        kill(r->child, sig); /* in case it has not made its own group yet */
         if (r->tty)
                 kill(-r->child, SIGCONT);
         _exit(0);
@@ -485,6 +487,7 @@ static void session_exec(int sock, size_t len)
                 close_from(3);
                 exec_command(exec_argv);
         }
+        setpgid(pid, pid); /* as the child does: whichever runs first */
         close(in[0]);
         close(out[1]);
         close(errp[1]);
