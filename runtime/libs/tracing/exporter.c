@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "tracing/exporter.h"
 #include "tracing/frame.h"
 #include "tracing/otlp.h"
@@ -22,6 +23,7 @@ struct kata_exporter {
         pthread_cond_t wake;    /* sender: work or stop */
         pthread_cond_t drained; /* flushers: queue emptied */
         kata_span_record **ring;
+        kata_span_record **batch; /* the sender's, batch_max entries */
         size_t head, count;
         bool stopping;
         bool in_flight; /* the sender holds a batch taken from the ring */
@@ -49,7 +51,9 @@ static int connect_unix(const char *path, kata_error *err)
         if (strlen(path) >= sizeof(addr.sun_path))
                 return kata_error_set(err, ENAMETOOLONG, "socket path too long: %s", path);
         strcpy(addr.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* Non-blocking: a forwarder whose backlog is full (stuck, not accepting) makes
+         * connect fail with EAGAIN instead of hanging the sender; writes poll. */
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return kata_error_errno(err, errno, "socket");
         if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
@@ -62,24 +66,37 @@ static int connect_unix(const char *path, kata_error *err)
 
 static int exporter_connect(kata_exporter *exp, kata_error *err)
 {
-        if (exp->opts.connect)
-                return exp->opts.connect(exp->opts.connect_ctx, err);
-        return connect_unix(exp->unix_path, err);
+        int fd = exp->opts.connect ? exp->opts.connect(exp->opts.connect_ctx, err)
+                                   : connect_unix(exp->unix_path, err);
+        if (fd >= 0) {
+                /* A forwarder that stops reading must not hold the sender (and so the
+                 * agent's exit) forever. */
+                unsigned ms = exp->opts.send_timeout_ms;
+                struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        }
+        return fd;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+/* Works for blocking (with SO_SNDTIMEO) and non-blocking sockets alike. */
+static int write_all(int fd, const uint8_t *p, size_t len, unsigned timeout_ms)
 {
+        uint64_t deadline = kata_now_monotonic_ns() + timeout_ms * 1000000ull;
         while (len) {
                 ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+                if (n < 0 && errno == ENOTSOCK)
+                        n = write(fd, p, len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        if (errno == EAGAIN) {
-                                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-                                poll(&pfd, 1, 1000);
-                                continue;
-                        }
-                        return -errno;
+                        if (errno != EAGAIN && errno != EWOULDBLOCK)
+                                return -errno;
+                        uint64_t now = kata_now_monotonic_ns();
+                        if (now >= deadline)
+                                return -ETIMEDOUT;
+                        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                        poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1);
+                        continue;
                 }
                 p += n;
                 len -= (size_t)n;
@@ -113,9 +130,9 @@ static int send_batch(kata_exporter *exp, kata_span_record **batch, size_t n)
                         exp->stats.connects++;
                         pthread_mutex_unlock(&exp->lock);
                 }
-                rc = write_all(exp->fd, header, sizeof(header));
+                rc = write_all(exp->fd, header, sizeof(header), exp->opts.send_timeout_ms);
                 if (rc == 0)
-                        rc = write_all(exp->fd, payload, len);
+                        rc = write_all(exp->fd, payload, len, exp->opts.send_timeout_ms);
                 if (rc == 0)
                         break;
                 close(exp->fd);
@@ -129,7 +146,7 @@ static void *sender_main(void *arg)
 {
         kata_exporter *exp = arg;
         size_t batch_max = exp->opts.batch_max;
-        kata_span_record **batch = calloc(batch_max, sizeof(*batch));
+        kata_span_record **batch = exp->batch;
         unsigned backoff_ms = 0;
         pthread_mutex_lock(&exp->lock);
         for (;;) {
@@ -156,7 +173,7 @@ static void *sender_main(void *arg)
                 exp->in_flight = true;
                 pthread_mutex_unlock(&exp->lock);
 
-                int rc = batch ? send_batch(exp, batch, n) : -ENOMEM;
+                int rc = send_batch(exp, batch, n);
 
                 pthread_mutex_lock(&exp->lock);
                 exp->in_flight = false;
@@ -187,7 +204,6 @@ static void *sender_main(void *arg)
         }
         pthread_cond_broadcast(&exp->drained);
         pthread_mutex_unlock(&exp->lock);
-        free(batch);
         return NULL;
 }
 
@@ -207,11 +223,14 @@ int kata_exporter_start(const kata_exporter_options *opts, kata_exporter **out, 
                 exp->opts.flush_interval_ms = 100;
         if (!exp->opts.reconnect_max_ms)
                 exp->opts.reconnect_max_ms = 2000;
+        if (!exp->opts.send_timeout_ms)
+                exp->opts.send_timeout_ms = 2000;
         exp->source = strdup(opts->source && opts->source[0] ? opts->source : "agent");
         exp->unix_path = opts->unix_path ? strdup(opts->unix_path) : NULL;
         exp->ring = calloc(exp->opts.queue_capacity, sizeof(*exp->ring));
+        exp->batch = calloc(exp->opts.batch_max, sizeof(*exp->batch));
         exp->fd = -1;
-        if (!exp->source || !exp->ring || (opts->unix_path && !exp->unix_path)) {
+        if (!exp->source || !exp->ring || !exp->batch || (opts->unix_path && !exp->unix_path)) {
                 kata_exporter_stop(exp, 0);
                 return kata_error_set(err, ENOMEM, "trace exporter: out of memory");
         }
@@ -225,6 +244,7 @@ int kata_exporter_start(const kata_exporter_options *opts, kata_exporter **out, 
         int rc = pthread_create(&exp->thread, NULL, sender_main, exp);
         if (rc != 0) {
                 free(exp->ring);
+                free(exp->batch);
                 free(exp->source);
                 free(exp->unix_path);
                 free(exp);
@@ -314,6 +334,7 @@ void kata_exporter_stop(kata_exporter *exp, unsigned flush_timeout_ms)
         if (exp->fd >= 0)
                 close(exp->fd);
         free(exp->ring);
+        free(exp->batch);
         free(exp->source);
         free(exp->unix_path);
         free(exp);

@@ -14,8 +14,9 @@
 
 typedef struct kata_exporter kata_exporter;
 
-/* Returns a connected stream fd, or a negative errno with err set. In a VM the agent
- * connects AF_VSOCK to the host's port 10240; with the local driver to <hvsock>_10240. */
+/* Returns a connected stream fd (blocking or not), or a negative errno with err set. It
+ * runs on the sender thread and should not block for long. In a VM the agent connects
+ * AF_VSOCK to the host's port 10240; with the local driver to <hvsock>_10240. */
 typedef int (*kata_exporter_connect_fn)(void *ctx, kata_error *err);
 
 typedef struct kata_exporter_options {
@@ -27,6 +28,7 @@ typedef struct kata_exporter_options {
         size_t batch_max;           /* spans per frame; default 512 */
         unsigned flush_interval_ms; /* a partial batch waits at most this; default 100 */
         unsigned reconnect_max_ms;  /* backoff cap; default 2000 */
+        unsigned send_timeout_ms;   /* a frame not written by then is given up; 2000 */
 } kata_exporter_options;
 
 typedef struct kata_exporter_stats {

@@ -232,6 +232,56 @@ static void test_exporter_delivers_reconnects_and_counts_drops(void **state)
         rmdir(dir);
 }
 
+/* A forwarder that accepts and then never reads: spans are dropped, flush times out,
+ * and stop still returns (the sender gives a frame up after its send timeout). */
+static void test_exporter_survives_a_stuck_forwarder(void **state)
+{
+        char dir[] = "/tmp/kata-exporter-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char path[128];
+        snprintf(path, sizeof(path), "%s/stuck.sock", dir);
+        int lfd = listen_at(path);
+        kata_exporter *exp = NULL;
+        kata_error err = KATA_ERROR_INIT;
+        kata_exporter_options opts = {
+            .unix_path = path, .queue_capacity = 8192, .send_timeout_ms = 200};
+        assert_int_equal(kata_exporter_start(&opts, &exp, &err), 0);
+        kata_span_attr attr = {.key = "padding",
+                               .type = KATA_ATTR_STRING,
+                               .v.s = "0123456789012345678901234567890123456789012345678901234"};
+        kata_span_record rec = {.trace_id = {1},
+                                .span_id = {2},
+                                .name = "stuck",
+                                .source = "agent",
+                                .sandbox_id = "",
+                                .container_id = "",
+                                .status_message = "",
+                                .attrs = &attr,
+                                .n_attrs = 1};
+        /* Queue-fulls of about 1 MB each until the socket buffer is full and the sender
+         * is stuck: then a flush cannot finish. */
+        int flushed = 0, rounds = 0;
+        while (flushed == 0 && rounds < 20) {
+                for (int i = 0; i < 8192; i++)
+                        kata_exporter_submit(exp, &rec);
+                flushed = kata_exporter_flush(exp, 300);
+                rounds++;
+        }
+        assert_int_equal(flushed, -ETIMEDOUT);
+        /* More spans now only fill the queue and are dropped: the caller never waits. */
+        for (int i = 0; i < 20000; i++)
+                kata_exporter_submit(exp, &rec);
+        kata_exporter_stats st;
+        kata_exporter_get_stats(exp, &st);
+        assert_int_equal(st.submitted, (uint64_t)rounds * 8192 + 20000);
+        assert_true(st.dropped >= 20000 - 8192);
+        assert_true(st.queued <= 8192);
+        kata_exporter_stop(exp, 100);
+        close(lfd);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -239,6 +289,7 @@ int main(void)
             cmocka_unit_test(test_parent_child_and_hooks),
             cmocka_unit_test(test_lttng_provider_loads),
             cmocka_unit_test(test_exporter_delivers_reconnects_and_counts_drops),
+            cmocka_unit_test(test_exporter_survives_a_stuck_forwarder),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
