@@ -7,8 +7,10 @@
 
 #include "agent/agent.h"
 
-/* Starts /bin/sh (or /bin/bash when there is no sh) with fd as its stdin, stdout and
- * stderr in a new session. The caller keeps and closes its own fd. */
+/* Forks a session process for the connection fd, at once (it never waits for the
+ * client): a client's request line (runtime/libs/console/protocol.h) gets a shell on a
+ * pseudo-terminal or one command with its exit status; any other client gets /bin/sh
+ * with fd as its stdin, stdout and stderr. The caller keeps and closes its own fd. */
 int agent_debug_console_spawn(int fd, kata_error *err);
 
 /* In a VM (vsock listener): listens on vsock port vport and serves consoles from a
