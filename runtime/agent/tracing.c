@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,8 +17,36 @@ static struct {
         kata_exporter *exporter;
         int dir_fd; /* directory of the agent's socket, opened before any mount */
         char base[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        /* When <socket>_10240 is a link (the local driver's, to the host forwarder), the
+         * directory of its target, also opened before any mount: our own /run (or /proc,
+         * /sys, /dev) would otherwise hide a target such as /run/kata/.... */
+        int target_dir_fd;
+        char target_base[sizeof(((struct sockaddr_un *)0)->sun_path)];
         bool vsock;
-} tracing = {.dir_fd = -1};
+} tracing = {.dir_fd = -1, .target_dir_fd = -1};
+
+/* Resolves <base>_10240 once, now, if it is a symbolic link. */
+static void resolve_forwarder_link(void)
+{
+        char name[sizeof(tracing.base) + 16], target[PATH_MAX];
+        snprintf(name, sizeof(name), "%s_%u", tracing.base, KATA_PORT_TRACING);
+        ssize_t n = readlinkat(tracing.dir_fd, name, target, sizeof(target) - 1);
+        if (n <= 0)
+                return;
+        target[n] = '\0';
+        char *slash = strrchr(target, '/');
+        const char *dir = slash ? (slash == target ? "/" : target) : ".";
+        const char *base = slash ? slash + 1 : target;
+        if (!base[0] || strlen(base) >= sizeof(tracing.target_base))
+                return;
+        snprintf(tracing.target_base, sizeof(tracing.target_base), "%s", base);
+        if (slash && slash != target)
+                *slash = '\0';
+        tracing.target_dir_fd = openat(tracing.dir_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tracing.target_dir_fd < 0)
+                kata_log_warn("tracing: %s leads to %s, which cannot be opened: %s", name, dir,
+                              strerror(errno));
+}
 
 static __thread kata_span *rpc_span;
 
@@ -36,6 +65,9 @@ static int connect_forwarder(void *ctx, kata_error *err)
         char addr[256];
         if (tracing.vsock)
                 snprintf(addr, sizeof(addr), "vsock://2:%u", KATA_PORT_TRACING);
+        else if (tracing.target_dir_fd >= 0)
+                snprintf(addr, sizeof(addr), "unix:///proc/self/fd/%d/%s", tracing.target_dir_fd,
+                         tracing.target_base);
         else
                 snprintf(addr, sizeof(addr), "unix:///proc/self/fd/%d/%s_%u", tracing.dir_fd,
                          tracing.base, KATA_PORT_TRACING);
@@ -67,6 +99,7 @@ int agent_tracing_start(struct agent *a, int listen_fd, bool vsock, kata_error *
                 tracing.dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (tracing.dir_fd < 0)
                         return kata_error_errno(err, errno, "tracing: cannot open %s", dir);
+                resolve_forwarder_link();
         }
         kata_tracing_set_source("agent", NULL);
         kata_exporter_options opts = {.source = "agent", .connect = connect_forwarder};
@@ -97,4 +130,7 @@ void agent_tracing_stop(void)
         if (tracing.dir_fd >= 0)
                 close(tracing.dir_fd);
         tracing.dir_fd = -1;
+        if (tracing.target_dir_fd >= 0)
+                close(tracing.target_dir_fd);
+        tracing.target_dir_fd = -1;
 }

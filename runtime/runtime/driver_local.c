@@ -458,12 +458,26 @@ static int local_stop(runtime_opts *o, kata_sandbox_state *st, int timeout_ms, k
         return 0;
 }
 
+/* True when a line of /proc/PID/cgroup ("N:ctl:/path") has path rel or a path below it. */
+static bool cgroup_lines_contain(const char *lines, const char *rel)
+{
+        size_t n = strlen(rel);
+        for (const char *p = strstr(lines, rel); p; p = strstr(p + 1, rel)) {
+                if (p > lines && p[-1] == ':' && (p[n] == '/' || p[n] == '\n' || !p[n]))
+                        return true;
+        }
+        return false;
+}
+
 /* NSpid lists a process's pid in every namespace from the host down; the second entry
  * is its pid in the agent's namespace. The cgroup check keeps us inside this sandbox. */
 static long local_host_pid(const kata_sandbox_state *st, long ns_pid)
 {
-        char marker[KATA_STATE_ID_MAX + 8];
-        snprintf(marker, sizeof(marker), "/kata_%s", st->id);
+        /* The sandbox's own cgroup path (under its parent), as /proc/PID/cgroup shows it:
+         * a sandbox of the same id under another parent must not match. */
+        char marker[KATA_STATE_PATH_MAX + 2];
+        if (sandbox_cgroup_rel(st, marker, sizeof(marker) - 1) < 0)
+                return 0;
         DIR *d = opendir("/proc");
         if (!d)
                 return 0;
@@ -482,7 +496,7 @@ static long local_host_pid(const kata_sandbox_state *st, long ns_pid)
                 if (ns && sscanf(ns, "\nNSpid: %ld %ld", &host, &inner) == 2 && inner == ns_pid) {
                         snprintf(path, sizeof(path), "/proc/%s/cgroup", e->d_name);
                         if (kata_read_file(path, 0, &cgroup, NULL, NULL) == 0 &&
-                            strstr(cgroup, marker))
+                            cgroup_lines_contain(cgroup, marker))
                                 found = host;
                         free(cgroup);
                 }
