@@ -642,11 +642,23 @@ static void synthetic_pod(kata_span_set *set, bool agent)
                         snprintf(ids[k], sizeof(ids[k]), "%016x", id++);
                         add(set, trace, ids[k], parent, name, "runtime", t0 + k * 10,
                             t0 + 1000 - k * 10);
-                        /* The agent's server span of an RPC (CamelCase names). */
+                        /* The agent's server span of an RPC, named as Kata's agent names
+                         * it: CreateContainer -> create_container. */
                         if (agent && lt && name[0] >= 'A' && name[0] <= 'Z') {
-                                char sid[17];
+                                char sid[17], kata_name[64];
+                                size_t n = 0;
+                                for (const char *p = name; *p && n < sizeof(kata_name) - 2; p++) {
+                                        if (*p >= 'A' && *p <= 'Z') {
+                                                if (n)
+                                                        kata_name[n++] = '_';
+                                                kata_name[n++] = (char)(*p - 'A' + 'a');
+                                        } else {
+                                                kata_name[n++] = *p;
+                                        }
+                                }
+                                kata_name[n] = '\0';
                                 snprintf(sid, sizeof(sid), "%016x", id++);
-                                add(set, trace, sid, ids[k], name, "agent", t0 + k * 10 + 1,
+                                add(set, trace, sid, ids[k], kata_name, "agent", t0 + k * 10 + 1,
                                     t0 + 1000 - k * 10 - 1);
                         }
                 }
