@@ -548,10 +548,18 @@ int runtime_container_delete(runtime_opts *o, const char *id, bool force, kata_e
         char sid[KATA_STATE_ID_MAX + 1];
         snprintf(sid, sizeof(sid), "%s", sb.st.id);
         sandbox_release(&sb);
-        if ((r = sandbox_load(o, sid, &sb, err)) < 0)
+        /* Deletes of a pod's last containers may run at once: the one that finds the
+         * sandbox empty and claims it first destroys it; for the others it is done. */
+        r = sandbox_load(o, sid, &sb, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
                 return r;
-        if (sb.st.ncontainers == 0)
+        if (sb.st.ncontainers == 0 && sandbox_claim_destroy(o, sid)) {
                 r = sandbox_destroy(o, &sb, force, err);
+                if (r < 0)
+                        sandbox_unclaim_destroy(o, sid);
+        }
 out:
         sandbox_release(&sb);
         return r;

@@ -1,6 +1,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,6 +202,25 @@ int sandbox_destroy(runtime_opts *o, sandbox *sb, bool force, kata_error *err)
         if (r < 0 && r != -ENOENT)
                 return r;
         return 0;
+}
+
+bool sandbox_claim_destroy(runtime_opts *o, const char *sid)
+{
+        char path[KATA_STATE_PATH_MAX];
+        if (kata_state_sandbox_path(o->root, sid, ".destroying", path, sizeof(path), NULL) < 0)
+                return false;
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+void sandbox_unclaim_destroy(runtime_opts *o, const char *sid)
+{
+        char path[KATA_STATE_PATH_MAX];
+        if (kata_state_sandbox_path(o->root, sid, ".destroying", path, sizeof(path), NULL) == 0)
+                unlink(path);
 }
 
 void sandbox_release(sandbox *sb)
