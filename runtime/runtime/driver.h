@@ -48,6 +48,11 @@ typedef struct sandbox_driver {
         void (*container_removed)(runtime_opts *o, kata_sandbox_state *st, const char *cid);
 } sandbox_driver;
 
+/* Links <sandbox dir>/kata.hvsock_10240 to the host's trace forwarder socket
+ * (KATA_TRACE_FORWARDER_SOCKET), where the agent's spans go. */
+int driver_link_trace_forwarder(const runtime_opts *o, const kata_sandbox_state *st,
+                                kata_error *err);
+
 /* The driver for a hypervisor name, or NULL (err names the known ones). */
 const sandbox_driver *sandbox_driver_find(const char *name, kata_error *err);
 

@@ -57,35 +57,6 @@ static int agent_binary(const runtime_opts *o, char *out, size_t size, kata_erro
         return 0;
 }
 
-/* The agent sends its spans to host port 10240, i.e. <sandbox dir>/kata.hvsock_10240;
- * that name leads to the one forwarder socket of the host. The link is relative: the
- * agent resolves it through a handle on the sandbox directory opened before it mounted
- * its own /run, so "../.." walks the host's tree, and a forwarder that starts later is
- * found all the same. */
-static int link_trace_forwarder(const runtime_opts *o, const kata_sandbox_state *st,
-                                kata_error *err)
-{
-        const char *target = getenv("KATA_TRACE_FORWARDER_SOCKET");
-        if (!target || !target[0])
-                target = KATA_TRACE_FORWARDER_SOCKET;
-        char dir[KATA_STATE_PATH_MAX], link[KATA_STATE_PATH_MAX + 16], rel[PATH_MAX];
-        int r = kata_state_sandbox_path(o->root, st->id, NULL, dir, sizeof(dir), err);
-        if (r < 0)
-                return r;
-        size_t n = 0;
-        rel[0] = '\0';
-        for (const char *p = dir; *p; p++) {
-                if (*p == '/' && p[1] && p[1] != '/')
-                        n += (size_t)snprintf(rel + n, sizeof(rel) - n, "../");
-        }
-        snprintf(rel + n, sizeof(rel) - n, "%s", target[0] == '/' ? target + 1 : target);
-        snprintf(link, sizeof(link), "%s/%s_%u", dir, KATA_HVSOCK_FILENAME, KATA_PORT_TRACING);
-        unlink(link);
-        if (symlink(rel, link) < 0)
-                return kata_error_errno(err, errno, "cannot link %s to the trace forwarder", link);
-        return 0;
-}
-
 static int sandbox_cgroup_create(runtime_opts *o, kata_sandbox_state *st, kata_cgroup_layout **lo,
                                  kata_cgroup **cg, kata_error *err)
 {
@@ -212,7 +183,7 @@ static int local_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
 
         if ((r = sandbox_cgroup_create(o, st, &layout, &cg, err)) < 0)
                 goto fail;
-        if (runtime_agent_tracing(o) && (r = link_trace_forwarder(o, st, err)) < 0)
+        if (runtime_agent_tracing(o) && (r = driver_link_trace_forwarder(o, st, err)) < 0)
                 goto fail;
 
         kata_address addr = {.kind = KATA_TRANSPORT_HVSOCK, .port = KATA_PORT_AGENT};

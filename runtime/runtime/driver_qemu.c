@@ -44,7 +44,6 @@
 #define BACKEND_READY_TIMEOUT_MS 5000
 #define GUEST_ROOTFS_DIR         "/run/kata-containers"
 #define QEMU_UNPLUG_TIMEOUT_MS   10000
-#define TRACE_FORWARDER_SOCKET   "trace-forwarder.sock"
 /* The agent's storage option for an overlay with its upper layer in guest memory
  * (runtime/agent/storage.h). */
 #define GUEST_OVERLAY_OPTION "kata.overlay=tmpfs"
@@ -217,25 +216,10 @@ static void kernel_cmdline(const runtime_opts *o, char *out, size_t size)
                 n += snprintf(out + n, size - (size_t)n, " agent.log=debug");
         if (c->agent.debug_console_enabled)
                 n += snprintf(out + n, size - (size_t)n, " agent.debug_console");
-        if (c->agent.enable_tracing)
+        if (runtime_agent_tracing(o))
                 n += snprintf(out + n, size - (size_t)n, " agent.trace=true");
         if (c->hypervisor.kernel_params && c->hypervisor.kernel_params[0])
                 snprintf(out + n, size - (size_t)n, " %s", c->hypervisor.kernel_params);
-}
-
-/* With tracing on, the agent's spans go to host port 10240, i.e. <hvsock>_10240: point
- * that at the host's forwarder socket (<root>/trace-forwarder.sock) when one listens. */
-static void link_trace_forwarder(const runtime_opts *o, const struct qemu_paths *p)
-{
-        if (!o->config.agent.enable_tracing)
-                return;
-        char fwd[KATA_STATE_PATH_MAX], port[KATA_STATE_PATH_MAX + 16];
-        snprintf(fwd, sizeof(fwd), "%s/%s", o->root, TRACE_FORWARDER_SOCKET);
-        snprintf(port, sizeof(port), "%s_%u", p->hvsock, KATA_PORT_TRACING);
-        if (access(fwd, F_OK) < 0 || access(port, F_OK) == 0)
-                return;
-        if (symlink("../" TRACE_FORWARDER_SOCKET, port) < 0)
-                kata_log_warn("tracing: cannot link %s to %s: %s", port, fwd, strerror(errno));
 }
 
 /* The kernel's vhost-vsock (use_vhost_vsock): the guest CID is host-wide, so derive it
@@ -383,8 +367,11 @@ static int qemu_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 close(lfd);
         }
         kata_log_info("sandbox %s: QEMU with %s: %s", st->id, accel, reason);
-        if (!vhost_cid)
-                link_trace_forwarder(o, &p);
+        if (!vhost_cid && runtime_agent_tracing(o)) {
+                kata_error lerr = KATA_ERROR_INIT;
+                if (driver_link_trace_forwarder(o, st, &lerr) < 0)
+                        kata_log_warn("tracing: %s", lerr.msg);
+        }
         /* The runtime's messages point at agent.log: in a VM the agent logs to the console. */
         char agent_log[KATA_STATE_PATH_MAX];
         if (kata_state_sandbox_path(o->root, st->id, "agent.log", agent_log, sizeof(agent_log),
