@@ -7,6 +7,7 @@
 #include "agent.pb-c.h"
 #include "agent/container.h"
 #include "agent/metrics.h"
+#include "agent/tracing.h"
 #include "agent/oom.h"
 #include "agent/rpc.h"
 #include "common/log.h"
@@ -128,6 +129,20 @@ RPC_HANDLER(rpc_get_metrics)
         if (agent_metrics_render("/proc", scrapes, n, &text, &err) < 0) {
                 free(resp);
                 return rpc_fail(status, &err);
+        }
+        uint64_t sent, dropped;
+        char *with_tracing = NULL;
+        if (agent_tracing_stats(&sent, &dropped) &&
+            asprintf(&with_tracing,
+                     "%s# HELP kata_agent_trace_spans_sent_total Spans sent to the host's "
+                     "trace forwarder.\n# TYPE kata_agent_trace_spans_sent_total counter\n"
+                     "kata_agent_trace_spans_sent_total %llu\n"
+                     "# HELP kata_agent_trace_spans_dropped_total Spans dropped (queue full, "
+                     "forwarder unreachable).\n# TYPE kata_agent_trace_spans_dropped_total "
+                     "counter\nkata_agent_trace_spans_dropped_total %llu\n",
+                     text, (unsigned long long)sent, (unsigned long long)dropped) > 0) {
+                free(text);
+                text = with_tracing;
         }
         resp->metrics = text;
         *response = &resp->base;

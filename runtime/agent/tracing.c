@@ -134,3 +134,14 @@ void agent_tracing_stop(void)
                 close(tracing.target_dir_fd);
         tracing.target_dir_fd = -1;
 }
+
+bool agent_tracing_stats(uint64_t *sent, uint64_t *dropped)
+{
+        if (!tracing.exporter)
+                return false;
+        kata_exporter_stats st;
+        kata_exporter_get_stats(tracing.exporter, &st);
+        *sent = st.sent;
+        *dropped = st.dropped;
+        return true;
+}

@@ -16,6 +16,10 @@ int agent_tracing_start(struct agent *a, int listen_fd, bool vsock, kata_error *
 /* Flushes (bounded) and stops the exporter. */
 void agent_tracing_stop(void);
 
+/* Spans the exporter sent to the host and dropped (queue full, forwarder gone); false
+ * when the agent does not trace. For GetMetrics. */
+bool agent_tracing_stats(uint64_t *sent, uint64_t *dropped);
+
 /* The span of the RPC this thread is serving (NULL when tracing is off). */
 kata_span *agent_rpc_span(void);
 void agent_set_rpc_span(kata_span *span);

@@ -42,6 +42,9 @@ rpc -m "traceparent=00-$trace_id-$parent_id-01" GetGuestDetails >/dev/null
 wait "$sink" || fail "no span of the traced call reached the sink: $(cat "$WORK/sink.out")"
 pass
 assert_contains "$(cat "$AGENT_LOG")" "tracing: spans go to host port 10240" "agent log"
+metrics=$(rpc GetMetrics)
+assert_contains "$metrics" "kata_agent_trace_spans_sent_total" "exporter counters in GetMetrics"
+assert_contains "$metrics" "kata_agent_trace_spans_dropped_total" "exporter counters in GetMetrics"
 kill -9 "$AGENT_PID"
 wait "$UNSHARE_PID" 2>/dev/null || true
 rm -f "$SOCK" "${SOCK}_10240"
