@@ -143,8 +143,7 @@ static void test_bare_metal_unrestricted_guest_off(void **state)
         struct kata_check_report r;
         run_fixture("intel-unrestricted-guest-off", &h, &r);
         assert_false(r.info.nested);
-        const struct kata_check_result *p =
-            expect_status(&r, "kvm.module-params", KATA_CHECK_FAIL);
+        const struct kata_check_result *p = expect_status(&r, "kvm.module-params", KATA_CHECK_FAIL);
         expect_text("kvm.module-params hint", p->hint, "unrestricted_guest=1");
         expect_verdict(&r, "firecracker", KATA_CHECK_FAIL, 1, 1);
         expect_verdict(&r, "qemu", KATA_CHECK_WARN, 0, 1);
