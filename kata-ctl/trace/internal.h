@@ -91,6 +91,30 @@ typedef struct trace_session {
 
 void trace_session_init(trace_session *s, const kata_trace_opts *opts, trace_scope *scope,
                         int drops_fd);
+
+struct bpf_object_skeleton;
+struct bpf_map;
+struct ring_buffer;
+
+/* Every tool's rodata starts with the scope: which cgroups, in which v1 hierarchy, and
+ * the sandbox's pid namespace level. */
+#define TRACE_SET_SCOPE_RODATA(rodata, scope)                                                      \
+        do {                                                                                       \
+                (rodata)->scope_all = (scope)->all;                                                \
+                (rodata)->scope_subsys = (scope)->subsys;                                          \
+                (rodata)->scope_hierarchy = (scope)->hierarchy;                                    \
+                (rodata)->pidns_level = (scope)->pidns_level;                                      \
+        } while (0)
+
+/* The steps every tool shares once its skeleton is open and its rodata set: size the
+ * ring buffer (opts->ringbuf_bytes), load and attach the programs, seed the scope's
+ * tracker map, and start session s with a reader of events that calls on_event(s, ...).
+ * tool names the object in errors ("exec"). On success *rb is the reader. */
+int trace_session_attach(trace_session *s, const char *tool, const kata_trace_opts *opts,
+                         trace_scope *scope, struct bpf_object_skeleton *skeleton,
+                         struct bpf_map *events, struct bpf_map *drops, struct bpf_map *tracker,
+                         int (*on_event)(void *ctx, void *data, size_t size),
+                         struct ring_buffer **rb, kata_error *err);
 /* Polls rb until a signal or the duration ends; reports drops as they grow and at the end.
  * The ring buffer is a struct ring_buffer *. */
 int trace_session_run(trace_session *s, void *rb, const char *what, kata_error *err);

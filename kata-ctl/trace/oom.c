@@ -188,40 +188,12 @@ int kata_trace_oom(const kata_trace_opts *opts, kata_error *err)
                 rc = kata_error_errno(err, errno, "opening the oom eBPF object");
                 goto out;
         }
-        skel->rodata->scope_all = scope.all;
-        skel->rodata->scope_subsys = scope.subsys;
-        skel->rodata->scope_hierarchy = scope.hierarchy;
-        skel->rodata->pidns_level = scope.pidns_level;
-        if (opts->ringbuf_bytes &&
-            bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes) != 0) {
-                rc = kata_error_set(err, EINVAL,
-                                    "ring buffer size %u is not a power of two "
-                                    "of at least a page",
-                                    opts->ringbuf_bytes);
-                goto out;
-        }
-        rc = oom_bpf__load(skel);
-        if (rc) {
-                rc = kata_error_errno(err, -rc,
-                                      "loading the oom eBPF programs (run with "
-                                      "KATA_LOG_LEVEL=debug for the verifier log)");
-                goto out;
-        }
-        rc = oom_bpf__attach(skel);
-        if (rc) {
-                rc = kata_error_errno(err, -rc, "attaching the oom eBPF programs");
-                goto out;
-        }
-        rc = trace_scope_seed(&scope, bpf_map__fd(skel->maps.tracker), err);
+        TRACE_SET_SCOPE_RODATA(skel->rodata, &scope);
+        trace_session s;
+        rc = trace_session_attach(&s, "oom", opts, &scope, skel->skeleton, skel->maps.events,
+                                  skel->maps.drops, skel->maps.tracker, on_oom, &rb, err);
         if (rc < 0)
                 goto out;
-        trace_session s;
-        trace_session_init(&s, opts, &scope, bpf_map__fd(skel->maps.drops));
-        rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_oom, &s, NULL);
-        if (!rb) {
-                rc = kata_error_errno(err, errno, "creating the ring buffer reader");
-                goto out;
-        }
         report_counters(&s, "start");
         if (!opts->json) {
                 trace_print_time_header(&s);

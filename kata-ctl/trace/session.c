@@ -22,6 +22,37 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
+int trace_session_attach(trace_session *s, const char *tool, const kata_trace_opts *opts,
+                         trace_scope *scope, struct bpf_object_skeleton *skeleton,
+                         struct bpf_map *events, struct bpf_map *drops, struct bpf_map *tracker,
+                         int (*on_event)(void *ctx, void *data, size_t size),
+                         struct ring_buffer **rb, kata_error *err)
+{
+        *rb = NULL;
+        if (opts->ringbuf_bytes && bpf_map__set_max_entries(events, opts->ringbuf_bytes) != 0)
+                return kata_error_set(err, EINVAL,
+                                      "ring buffer size %u is not a power of two of at least a "
+                                      "page",
+                                      opts->ringbuf_bytes);
+        int rc = bpf_object__load_skeleton(skeleton);
+        if (rc)
+                return kata_error_errno(err, -rc,
+                                        "loading the %s eBPF programs (run with "
+                                        "KATA_LOG_LEVEL=debug for the verifier log)",
+                                        tool);
+        rc = bpf_object__attach_skeleton(skeleton);
+        if (rc)
+                return kata_error_errno(err, -rc, "attaching the %s eBPF programs", tool);
+        rc = trace_scope_seed(scope, bpf_map__fd(tracker), err);
+        if (rc < 0)
+                return rc;
+        trace_session_init(s, opts, scope, bpf_map__fd(drops));
+        *rb = ring_buffer__new(bpf_map__fd(events), on_event, s, NULL);
+        if (!*rb)
+                return kata_error_errno(err, errno, "creating the ring buffer reader");
+        return 0;
+}
+
 void trace_session_init(trace_session *s, const kata_trace_opts *opts, trace_scope *scope,
                         int drops_fd)
 {
