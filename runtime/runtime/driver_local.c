@@ -89,20 +89,6 @@ static int sandbox_cgroup_create(runtime_opts *o, kata_sandbox_state *st, kata_c
         return 0;
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
-
 /* Runs in the forked child: waits until the parent has put it into the sandbox cgroup,
  * makes the namespaces (the cgroup namespace is rooted at the sandbox cgroup because we
  * are in it now), and forks the agent as pid 1. Reports the agent's host pid and exits. */
@@ -111,7 +97,7 @@ spawn_agent_child(const runtime_opts *o, int sync_fd, int report_fd, int listen_
                   const char *agent)
 {
         char b;
-        if (read_full(sync_fd, &b, 1) < 0)
+        if (kata_read_full(sync_fd, &b, 1) < 0)
                 _exit(120);
         if (setsid() < 0)
                 _exit(121);
@@ -236,7 +222,7 @@ static int local_start(runtime_opts *o, kata_sandbox_state *st, kata_error *err)
                 goto fail;
         }
         pid_t agent_pid = 0;
-        if (read_full(report_pipe[0], &agent_pid, sizeof(agent_pid)) < 0 || agent_pid <= 0) {
+        if (kata_read_full(report_pipe[0], &agent_pid, sizeof(agent_pid)) < 0 || agent_pid <= 0) {
                 r = agent_pid < 0
                         ? kata_error_errno(err, -agent_pid, "cannot create the sandbox namespaces")
                         : kata_error_set(err, EIO,

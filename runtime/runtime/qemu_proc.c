@@ -16,20 +16,6 @@
 #include "common/util.h"
 #include "state/state.h"
 
-static int read_full(int fd, void *buf, size_t len)
-{
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
-
 /* Starts argv in a session of its own with stdout/stderr to log_path, inside cg (moved
  * there before it execs, so that nothing it starts escapes). */
 int qemu_proc_spawn(char *const argv[], const char *log_path, kata_cgroup *cg, pid_t *out,
@@ -63,7 +49,7 @@ int qemu_proc_spawn(char *const argv[], const char *log_path, kata_cgroup *cg, p
                 char b;
                 close(sync_pipe[1]);
                 close(exec_pipe[0]);
-                if (read_full(sync_pipe[0], &b, 1) < 0)
+                if (kata_read_full(sync_pipe[0], &b, 1) < 0)
                         _exit(120);
                 setsid();
                 sigset_t none;
@@ -91,7 +77,7 @@ int qemu_proc_spawn(char *const argv[], const char *log_path, kata_cgroup *cg, p
                 r = kata_error_errno(err, errno, "cannot release %s", argv[0]);
         close(sync_pipe[1]);
         int exec_errno = 0;
-        if (r == 0 && read_full(exec_pipe[0], &exec_errno, sizeof(exec_errno)) == 0)
+        if (r == 0 && kata_read_full(exec_pipe[0], &exec_errno, sizeof(exec_errno)) == 0)
                 r = kata_error_errno(err, exec_errno, "cannot run %s", argv[0]);
         close(exec_pipe[0]);
         if (r < 0) {

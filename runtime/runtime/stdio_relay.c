@@ -12,6 +12,7 @@
 
 #include "agent.pb-c.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #define STREAM_CHUNK (64u * 1024u)
 
@@ -22,20 +23,6 @@ struct stream {
         const char *method; /* ReadStdout, ReadStderr */
         int out_fd;
 };
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return -1;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
 
 /* An empty read is EOF: the process (and everything it started) closed the stream. */
 static void *stream_reader(void *arg)
@@ -56,7 +43,7 @@ static void *stream_reader(void *arg)
                 }
                 Grpc__ReadStreamResponse *r = (Grpc__ReadStreamResponse *)resp;
                 size_t n = r->data.len;
-                int w = n ? write_all(s->out_fd, r->data.data, n) : 0;
+                int w = n ? kata_write_all(s->out_fd, r->data.data, n) : 0;
                 protobuf_c_message_free_unpacked(resp, NULL);
                 if (n == 0 || w < 0)
                         break;

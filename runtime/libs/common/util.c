@@ -170,6 +170,38 @@ int kata_write_file_replace(const char *path, const void *data, size_t len, int 
         return write_file_via_rename(path, data, len, mode, false, err);
 }
 
+int kata_read_full(int fd, void *buf, size_t len)
+{
+        size_t got = 0;
+        while (got < len) {
+                ssize_t n = read(fd, (char *)buf + got, len - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        if (n == 0)
+                                errno = 0;
+                        return -1;
+                }
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+int kata_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
 int kata_write_string(const char *path, const char *value, kata_error *err)
 {
         int fd = open(path, O_WRONLY | O_CLOEXEC);

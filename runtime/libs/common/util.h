@@ -35,6 +35,13 @@ int kata_write_file_atomic(const char *path, const void *data, size_t len, int m
 int kata_write_file_replace(const char *path, const void *data, size_t len, int mode,
                             kata_error *err);
 
+/* Reads exactly len bytes from a blocking fd (EINTR retried). Returns 0, or -1 on EOF or
+ * error (errno set; 0 on EOF). Safe between fork and exec. */
+int kata_read_full(int fd, void *buf, size_t len);
+
+/* Writes all len bytes to a blocking fd (EINTR retried). Returns 0 or -1 (errno set). */
+int kata_write_all(int fd, const void *buf, size_t len);
+
 /* Writes a string to an existing file (cgroup and sysfs knobs). */
 int kata_write_string(const char *path, const char *value, kata_error *err);
 
