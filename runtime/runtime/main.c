@@ -108,6 +108,10 @@ int main(int argc, char **argv)
                 if (strcmp(verbs[i].name, name) != 0)
                         continue;
                 o.verb = verbs[i].name;
+                /* argp names the program after argv[0]: "kata-runtime state: ..." */
+                char progname[64];
+                snprintf(progname, sizeof(progname), "kata-runtime %s", verbs[i].name);
+                argv[verb_index] = progname;
                 int rc = verbs[i].fn(&o, argc - verb_index, argv + verb_index);
                 if (rc != RT_EXIT_OK)
                         kata_span_set_status(o.span, KATA_SPAN_STATUS_ERROR, "exit status");
