@@ -62,10 +62,11 @@ struct kata_hypervisor_config {
         uint32_t default_memory; /* MiB, 64..4194304, default 2048 */
         char *kernel_params;     /* appended to the guest kernel command line */
         bool enable_debug;
+        /* parent of the per-sandbox host cgroups (every driver), relative to each
+         * hierarchy's root; default chosen by the runtime (/kata) */
+        char *cgroup_parent;
         /* [hypervisor.local] only */
-        char *agent_path;    /* kata-agent binary, absolute; default: next to kata-runtime */
-        char *cgroup_parent; /* parent of the per-sandbox cgroups, relative to each
-                                hierarchy's root; default chosen by the runtime */
+        char *agent_path; /* kata-agent binary, absolute; default: next to kata-runtime */
         /* [hypervisor.qemu] only */
         bool use_vhost_vsock; /* kernel vhost-vsock instead of our vhost-user backend */
 };

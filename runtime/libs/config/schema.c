@@ -30,7 +30,7 @@ static const struct kata_config_key hypervisor_keys[] = {
     {"kernel_params", KATA_KEY_STRING, HV(kernel_params), 0, 0, NULL, NULL},
     {"enable_debug", KATA_KEY_BOOL, HV(enable_debug), 0, 0, NULL, NULL},
     {"agent_path", KATA_KEY_PATH, HV(agent_path), 0, 0, "local", NULL},
-    {"cgroup_parent", KATA_KEY_STRING, HV(cgroup_parent), 0, 0, "local", NULL},
+    {"cgroup_parent", KATA_KEY_STRING, HV(cgroup_parent), 0, 0, NULL, NULL},
     {"use_vhost_vsock", KATA_KEY_BOOL, HV(use_vhost_vsock), 0, 0, "qemu", NULL},
     /* Kata's hypervisor keys that our drivers do not use. */
     IGNORED("block_device_aio"),

@@ -141,6 +141,12 @@ static void test_local_and_key_scoping(void **state)
                                   "[hypervisor.qemu], ignored");
         kata_config_free(&cfg);
 
+        /* cgroup_parent applies to every driver (VM sandboxes have host cgroups too). */
+        parse_ok("[hypervisor.qemu]\ncgroup_parent = \"/vms\"\n", &cfg);
+        assert_string_equal(cfg.hypervisor.cgroup_parent, "/vms");
+        assert_int_equal(kata_config_warnings(&cfg, NULL), 0);
+        kata_config_free(&cfg);
+
         parse_ok("[hypervisor.qemu]\nagent_path = \"/x\"\n", &cfg);
         assert_null(cfg.hypervisor.agent_path);
         assert_int_equal(kata_config_warnings(&cfg, &w), 1);
