@@ -154,6 +154,9 @@ static int start_forwarder(const kata_spans_record_opts *o, const char *sock, pi
 }
 
 /* SIGTERM makes the forwarder flush what it received; give it 10 s. */
+/* How long a forwarder that record did not start gets to relay the last spans. */
+#define EXTERNAL_FORWARDER_SETTLE_US (500 * 1000)
+
 static void stop_forwarder(pid_t pid)
 {
         kill(pid, SIGTERM);
@@ -304,8 +307,10 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
                 r = lttng_fail(err, ret, "starting the session");
                 goto out;
         }
+        bool external_forwarder = false;
         if (!o->no_forwarder) {
                 if (socket_listens(sock)) {
+                        external_forwarder = true;
                         fprintf(stderr, "kata-ctl spans: a forwarder already listens on %s\n",
                                 sock);
                 } else {
@@ -326,6 +331,11 @@ int kata_spans_record(const kata_spans_record_opts *o, kata_error *err)
                 r = status;
                 goto out;
         }
+        /* A forwarder we started is stopped below, which drains what agents sent; one
+         * already running relays on its own schedule and cannot be asked when it is done:
+         * give it a moment to emit the spans of the command's last frames. */
+        if (external_forwarder)
+                usleep(EXTERNAL_FORWARDER_SETTLE_US);
 out:
         if (forwarder > 0)
                 stop_forwarder(forwarder);

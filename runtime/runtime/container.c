@@ -235,7 +235,7 @@ fail_container : {
 }
 fail_sandbox:
         if (new_sandbox) {
-                kata_sandbox_state_free(&sb.st);
+                sandbox_release(&sb); /* the reload below starts afresh */
                 if (sandbox_load(o, a->id, &sb, NULL) == 0)
                         sandbox_destroy(o, &sb, true, NULL);
         }
