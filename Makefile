@@ -3,6 +3,11 @@ BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+# A test that fails is run once more before the suite fails: real VMs, LTTng daemons and
+# eBPF on a 2-core machine shared by parallel tests occasionally miss a deadline. The
+# first failure is still printed (with its output), so flakiness stays visible; set
+# CTEST_REPEAT= to see it fail the run.
+CTEST_REPEAT ?= --repeat until-pass:2
 
 .PHONY: all deps configure build run test test-unit fuzz-build bench format clean
 
@@ -28,7 +33,7 @@ fuzz-build: deps
 # then a short libFuzzer run of every harness.
 test: build fuzz-build
 	@cmake --build $(BUILD) --target initrd # guest kernel + initrd for the VM tests
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_REPEAT)
 	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
 
 test-unit: build
