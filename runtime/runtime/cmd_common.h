@@ -18,4 +18,8 @@ struct id_args {
 void parse_id_args(int argc, char **argv, const char *doc, const struct argp_option *options,
                    bool allow_signal, struct id_args *out);
 
+/* Parses the options create and run share (--bundle, --sandbox, --pid-file, ID). */
+struct runtime_create_args;
+void parse_create_args(int argc, char **argv, const char *doc, struct runtime_create_args *a);
+
 #endif

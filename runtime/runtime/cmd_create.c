@@ -1,6 +1,7 @@
 #include <argp.h>
 #include <string.h>
 
+#include "cmd_common.h"
 #include "commands.h"
 
 enum { OPT_SANDBOX = 0x100, OPT_PID_FILE };

@@ -1,6 +1,5 @@
+#include "cmd_common.h"
 #include "commands.h"
-
-void parse_create_args(int argc, char **argv, const char *doc, runtime_create_args *a);
 
 int cmd_run(runtime_opts *o, int argc, char **argv)
 {

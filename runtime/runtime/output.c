@@ -10,8 +10,6 @@
 #include "runtime.h"
 #include "sandbox.h"
 
-bool runtime_container_alive(const sandbox *sb, const kata_container_state *c);
-
 static void format_time(int64_t ns, char *buf, size_t size)
 {
         time_t t = (time_t)(ns / 1000000000);

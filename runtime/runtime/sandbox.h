@@ -33,6 +33,10 @@ int sandbox_connect(sandbox *sb, int timeout_ms, kata_error *err);
 /* DestroySandbox (best effort when force), driver stop, state removal. */
 int sandbox_destroy(runtime_opts *o, sandbox *sb, bool force, kata_error *err);
 
+/* True while container c's init runs (the host sees it with the local driver; for a VM
+ * the stored status stands until the agent says otherwise). */
+bool runtime_container_alive(const sandbox *sb, const kata_container_state *c);
+
 /* Claims the right to destroy an empty sandbox: true for exactly one caller. */
 bool sandbox_claim_destroy(runtime_opts *o, const char *sid);
 void sandbox_unclaim_destroy(runtime_opts *o, const char *sid);
